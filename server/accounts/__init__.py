@@ -1,0 +1,1 @@
+"""The accounts resource: models, schemas, api."""

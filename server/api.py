@@ -1,0 +1,83 @@
+"""The flask-smorest Api: OpenAPI document, Swagger UI served locally, problem+json errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from flask import Blueprint, Flask, abort, send_from_directory
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from .auth.tokens import public
+from .errors import from_http_exception
+
+#: Where npm puts front-end packages (web/package.json); Swagger UI comes from there.
+NODE_MODULES = Path(__file__).resolve().parent.parent / "web" / "node_modules"
+
+
+class TourneeApi(Api):
+    """flask-smorest's Api, answering errors as problem+json (RFC 9457)."""
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        """Every HTTP error, validation included, becomes a problem document."""
+        return from_http_exception(error)
+
+
+def schema_name(schema: Any) -> str:
+    """OpenAPI component name: ``AccountSchema`` is ``Account``, its PATCH form ``AccountPatch``."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if getattr(schema, "partial", False):
+        name += "Patch"
+    return name
+
+
+api = TourneeApi(
+    spec_kwargs={
+        "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
+        "info": {
+            "description": (
+                "Tournée's system of record for a field-sales team. Log in with "
+                "POST /api/auth/login, then press Authorize and paste the token."
+            )
+        },
+    }
+)
+
+docs_assets = Blueprint("docs_assets", __name__)
+
+
+@docs_assets.route("/api/docs/assets/<path:filename>")
+@public
+def swagger_ui_asset(filename: str):
+    """Serve Swagger UI's files from the npm package ``swagger-ui-dist``."""
+    folder = NODE_MODULES / "swagger-ui-dist"
+    if not folder.is_dir():
+        abort(404, "swagger-ui-dist is not installed: run 'npm ci --prefix web'.")
+    return send_from_directory(folder, filename, max_age=86400)
+
+
+def init_app(app: Flask) -> None:
+    """Bind the Api, declare bearer auth in the spec, and register every resource blueprint."""
+    from .accounts.api import blp as accounts
+    from .auth.api import blp as auth
+    from .contacts.api import blp as contacts
+    from .customfields.api import blp as customfields
+    from .followups.api import blp as followups
+    from .interactions.api import blp as interactions
+    from .notes.api import blp as notes
+    from .opportunities.api import blp as opportunities
+    from .orders.api import blp as orders
+
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque token"}
+    )
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    for blp in (auth, accounts, contacts, interactions, notes, followups, opportunities, orders,
+                customfields):
+        api.register_blueprint(blp)
+    app.register_blueprint(docs_assets)

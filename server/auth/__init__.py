@@ -1,0 +1,1 @@
+"""The auth resource: models, schemas, api."""

@@ -1,0 +1,42 @@
+"""Contact rules and GDPR consent state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from ..auth.models import User
+from ..customfields.service import validate_custom
+from ..dbfuncs import fold
+from ..extensions import db
+from .models import Consent, Contact
+
+
+def prepare_contact(values: dict[str, Any], record: Contact | None, user: User) -> dict[str, Any]:
+    """Validate custom fields; contacts have no other cross-field rule yet."""
+    values["custom"] = validate_custom("contact", values.get("custom"))
+    values.setdefault("social_links", {})
+    return values
+
+
+def filter_contacts(stmt: Select, args: Mapping[str, Any], user: User) -> Select:
+    """Apply the contact list's filters (name search is case-insensitive)."""
+    if args.get("q"):
+        needle = f"%{fold(args['q'])}%"
+        full = func.lower(func.coalesce(Contact.first_name, "") + " " + Contact.last_name)
+        stmt = stmt.where(full.like(needle) | func.lower(Contact.last_name).like(needle))
+    if args.get("email"):
+        stmt = stmt.where(func.lower(Contact.email) == args["email"].lower())
+    return stmt
+
+
+def current_consents(contact: Contact) -> dict[str, str]:
+    """Purpose -> "given"/"withdrawn" from the latest record of each purpose."""
+    rows = db.session.scalars(
+        select(Consent)
+        .where(Consent.contact_id == contact.id, Consent.deleted_at.is_(None))
+        .order_by(Consent.recorded_at, Consent.created_at)
+    )
+    return {row.purpose.value: row.state.value for row in rows}

@@ -1,0 +1,240 @@
+"""One implementation of list / create / read / update / delete for every synced resource.
+
+Each resource package declares a :class:`Resource` (model, schema, filters,
+rules) and calls :func:`register`. Scoping (``server.access``), optimistic
+concurrency (ETag / If-Match), validation errors as 422 with field names, and
+writes through ``server.records`` are therefore the same everywhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, ValidationError, fields
+from sqlalchemy import Select, func, select
+
+from . import access, records
+from .auth.models import Role, User
+from .auth.tokens import current_actor, current_user
+from .extensions import db
+from .fields import Line, Timestamp
+from .records import SyncedRecord
+
+ALL_ROLES = (Role.REP, Role.MANAGER, Role.ADMIN)
+MAX_PAGE_SIZE = 500
+
+#: (stmt, query args, user) -> stmt with the resource's own filters applied.
+Filter = Callable[[Select, Mapping[str, Any], User], Select]
+#: (values after merge, record or None on create, user) -> values to write; raises
+#: ValidationError({field: [message]}) for a 422, or aborts for 403/409.
+Prepare = Callable[[dict[str, Any], Any, User], dict[str, Any]]
+
+
+class ListArgs(Schema):
+    """Query arguments every list endpoint accepts."""
+
+    sort = Line(
+        200,
+        metadata={"description": "Comma-separated fields, '-' for descending: '-updated_at,name'"},
+    )
+    updated_since = Timestamp(metadata={"description": "Only records changed after this time"})
+
+
+class ChildListArgs(ListArgs):
+    """Query arguments of lists of records that belong to an account."""
+
+    account_id = fields.UUID()
+
+
+class RecordSchema(Schema):
+    """Fields every synced record has; the client may choose ``id`` on create."""
+
+    id = fields.UUID(metadata={"description": "Client-generated UUID allowed on create"})
+    created_at = Timestamp(dump_only=True)
+    updated_at = Timestamp(dump_only=True)
+    version = fields.Integer(dump_only=True)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How one synced resource is exposed over the REST API."""
+
+    model: type[SyncedRecord]
+    schema: type[Schema]
+    query_schema: type[Schema]
+    plural: str
+    title: str
+    sortable: tuple[str, ...]
+    default_sort: str
+    filter: Filter | None = None
+    prepare: Prepare | None = None
+    write_roles: tuple[Role, ...] = ALL_ROLES
+    delete_roles: tuple[Role, ...] = ALL_ROLES
+    #: Fields that cannot change after creation.
+    immutable: tuple[str, ...] = ()
+    #: field -> model of a record that must belong to the same account.
+    same_account_refs: Mapping[str, type[SyncedRecord]] = field(default_factory=dict)
+
+
+def etag_data(record: SyncedRecord) -> dict[str, Any]:
+    """What an ETag is computed from: identity and version, nothing else."""
+    return {"id": str(record.id), "version": record.version}
+
+
+def invalid(messages: Mapping[str, Any]) -> None:
+    """Abort with 422 naming the failing body fields."""
+    abort(422, errors={"json": messages})
+
+
+def apply_sort(stmt: Select, model: type, spec: str | None, res: Resource) -> Select:
+    """Order ``stmt`` by a ``-a,b`` spec restricted to ``res.sortable``; id breaks ties."""
+    order = []
+    for raw in (spec or res.default_sort).split(","):
+        name = raw.strip()
+        desc = name.startswith("-")
+        name = name.lstrip("-+")
+        if name not in res.sortable:
+            abort(
+                422,
+                errors={"query": {"sort": [f"Cannot sort by '{name}'; use one of {res.sortable}."]}},
+            )
+        column = getattr(model, name)
+        order.append(column.desc() if desc else column.asc())
+    return stmt.order_by(*order, model.id)
+
+
+def _check_references(res: Resource, values: Mapping[str, Any], user: User) -> None:
+    """Refuse an account or sibling reference the caller cannot see or that does not match."""
+    errors: dict[str, list[str]] = {}
+    account_id = values.get("account_id")
+    if hasattr(res.model, "account_id"):
+        if account_id is None or not access.can_see_account(user, account_id):
+            errors["account_id"] = ["Unknown account."]
+    for name, ref_model in res.same_account_refs.items():
+        ref_id = values.get(name)
+        if ref_id is None:
+            continue
+        ref = db.session.execute(
+            access.scoped(select(ref_model).where(ref_model.id == ref_id), ref_model, user)
+        ).scalar_one_or_none()
+        if ref is None or ref.account_id != account_id:
+            errors[name] = [f"Unknown {ref_model.__entity__} for this account."]
+    if errors:
+        invalid(errors)
+
+
+def _prepare(res: Resource, values: dict[str, Any], record: Any, user: User) -> dict[str, Any]:
+    """Run the resource's own checks, turning ValidationError into a 422."""
+    if res.prepare is None:
+        return values
+    try:
+        return res.prepare(values, record, user)
+    except ValidationError as err:
+        invalid(err.messages if isinstance(err.messages, dict) else {"_schema": err.messages})
+        raise  # unreachable: abort raised
+
+
+def register(blp: Blueprint, res: Resource, url: str) -> None:
+    """Add ``url`` (collection) and ``url/<id>`` (item) views for ``res`` to ``blp``."""
+    model, schema = res.model, res.schema
+    name = model.__name__
+
+    def list_records(self: MethodView, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        user = current_user()
+        stmt = access.scoped(select(model), model, user)
+        if args.get("updated_since") is not None:
+            stmt = stmt.where(model.updated_at > args["updated_since"])
+        if args.get("account_id") is not None and hasattr(model, "account_id"):
+            stmt = stmt.where(model.account_id == args["account_id"])
+        if res.filter is not None:
+            stmt = res.filter(stmt, args, user)
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        pagination_parameters.item_count = total
+        stmt = apply_sort(stmt, model, args.get("sort"), res)
+        page, size = pagination_parameters.page, pagination_parameters.page_size
+        return db.session.scalars(stmt.limit(size).offset((page - 1) * size)).all()
+
+    def create_record(self: MethodView, data: dict[str, Any]) -> Any:
+        user = current_user()
+        access.require_role(user, *res.write_roles)
+        if data.get("id") is not None and db.session.get(model, data["id"]) is not None:
+            abort(409, message=f"A {model.__entity__} with id {data['id']} already exists.")
+        values = _prepare(res, dict(data), None, user)
+        _check_references(res, values, user)
+        record = records.create(model, values, actor=current_actor())
+        db.session.commit()
+        blp.set_etag(etag_data(record))
+        location = url_for(f"{blp.name}.{name}ById", record_id=record.id)
+        return record, 201, {"Location": location}
+
+    def get_record(self: MethodView, record_id: uuid.UUID) -> Any:
+        record = access.get_or_404(model, record_id, current_user())
+        blp.set_etag(etag_data(record))
+        return record
+
+    def update_record(self: MethodView, data: dict[str, Any], record_id: uuid.UUID) -> Any:
+        user = current_user()
+        record = access.get_or_404(model, record_id, user)
+        access.require_role(user, *res.write_roles)
+        blp.check_etag(etag_data(record))
+        if "id" in data and data["id"] != record.id:
+            invalid({"id": ["Cannot be changed."]})
+        data.pop("id", None)
+        for name_ in res.immutable:
+            if name_ in data and data[name_] != getattr(record, name_):
+                invalid({name_: ["Cannot be changed."]})
+        current = {key: getattr(record, key) for key in schema().load_fields if key != "id"}
+        merged = _prepare(res, {**current, **data}, record, user)
+        _check_references(res, merged, user)
+        records.update(record, merged, actor=current_actor())
+        db.session.commit()
+        blp.set_etag(etag_data(record))
+        return record
+
+    def delete_record(self: MethodView, record_id: uuid.UUID) -> None:
+        user = current_user()
+        record = access.get_or_404(model, record_id, user)
+        access.require_role(user, *res.delete_roles)
+        blp.check_etag(etag_data(record))
+        records.delete(record, actor=current_actor())
+        db.session.commit()
+
+    title = res.title
+    collection = type(
+        f"{name}s",
+        (MethodView,),
+        {
+            "get": blp.doc(summary=f"List {res.plural}")(
+                blp.arguments(res.query_schema, location="query")(
+                    blp.response(200, schema(many=True))(blp.paginate(page_size=50, max_page_size=MAX_PAGE_SIZE)(list_records))
+                )
+            ),
+            "post": blp.doc(summary=f"Create {title}")(
+                blp.arguments(schema)(blp.response(201, schema)(create_record))
+            ),
+        },
+    )
+    item = type(
+        f"{name}ById",
+        (MethodView,),
+        {
+            "get": blp.doc(summary=f"Get one {title}")(
+                blp.response(200, schema)(get_record)
+            ),
+            "patch": blp.doc(summary=f"Update {title} (send If-Match with its ETag)")(
+                blp.arguments(schema(partial=True))(blp.response(200, schema)(update_record))
+            ),
+            "delete": blp.doc(summary=f"Delete {title} (soft delete; send If-Match)")(
+                blp.response(204)(delete_record)
+            ),
+        },
+    )
+    blp.route(url)(collection)
+    blp.route(f"{url}/<uuid:record_id>")(blp.etag(item))
+

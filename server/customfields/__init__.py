@@ -1,0 +1,1 @@
+"""The customfields resource: models, schemas, api."""

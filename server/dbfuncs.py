@@ -1,0 +1,27 @@
+"""Portable SQL helpers for the few places SQLite and PostgreSQL differ."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from .extensions import db
+
+
+def json_array_contains(column: Any, value: str) -> ColumnElement[bool]:
+    """True where the JSON array ``column`` holds the string ``value``."""
+    if db.engine.dialect.name == "postgresql":
+        return column.contains([value])  # JSONB @> containment, can use a GIN index
+    items = func.json_each(column).table_valued("value")
+    return select(literal_column("1")).select_from(items).where(items.c.value == value).exists()
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, accent-free form used for search ('Société' -> 'societe')."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()

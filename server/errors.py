@@ -1,0 +1,149 @@
+"""application/problem+json (RFC 9457) for every error the API returns.
+
+Validation errors carry an ``errors`` list naming each failing field, so a form
+can put the message next to the right input.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from flask import Flask, Response, json
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+#: Short, stable titles; ``detail`` carries the specifics.
+TITLES = {
+    400: "Malformed request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal server error",
+}
+
+
+def field_errors(messages: Any, location: str | None = None) -> list[dict[str, str]]:
+    """Flatten marshmallow/webargs messages into ``[{field, in, pointer, detail}]``.
+
+    ``{"json": {"contact": {"email": ["Not a valid email."]}}}`` becomes one entry
+    with field ``contact.email`` and pointer ``#/contact/email``.
+    """
+
+    def walk(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                yield from walk(value, (*path, str(key)))
+        elif isinstance(node, list | tuple):
+            for item in node:
+                if isinstance(item, Mapping | list | tuple):
+                    yield from walk(item, path)
+                else:
+                    yield path, str(item)
+        else:
+            yield path, str(node)
+
+    out = []
+    for path, detail in walk(messages, ()):
+        loc, rest = location, path
+        if loc is None and path and path[0] in {"json", "query", "headers", "path", "form"}:
+            loc, rest = path[0], path[1:]
+        entry = {
+            "field": ".".join(rest) or "_body",
+            "pointer": "#/" + "/".join(rest),
+            "detail": detail,
+        }
+        if loc:
+            entry["in"] = loc
+        out.append(entry)
+    return out
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """Build a problem+json response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or TITLES.get(status, "Error"),
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def from_http_exception(error: HTTPException) -> Response:
+    """Turn any werkzeug/flask-smorest HTTP error into problem+json."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = None
+    if "errors" in data:
+        errors = field_errors(data["errors"])
+    elif "messages" in data:
+        errors = field_errors(data["messages"])
+    detail = data.get("message") or error.description
+    if status == 422 and not data.get("message"):
+        detail = "Some fields are invalid; see errors."
+    if status == 400 and errors and any("JSON" in e["detail"] for e in errors):
+        detail = "The request body is not valid JSON."
+    headers = dict(data.get("headers") or {})
+    # Keep headers werkzeug sets itself (Allow on 405, Retry-After on 429...).
+    for key, value in error.get_headers():
+        if key.lower() != "content-type":
+            headers.setdefault(key, value)
+    return problem(status, detail, errors=errors, headers=headers, **data.get("extra", {}))
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers that make every error a problem document."""
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException) -> Response:
+        return from_http_exception(error)
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale(error: StaleDataError) -> Response:
+        # Another writer committed between our read and our write.
+        db.session.rollback()
+        return problem(412, "The record was changed by someone else; reload it and retry.")
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity(error: IntegrityError) -> Response:
+        db.session.rollback()
+        log.info("integrity error: %s", error.orig)
+        return problem(409, "The change conflicts with existing data (duplicate or reference).")
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Response:
+        log.exception("unhandled error")
+        db.session.rollback()
+        return from_http_exception(InternalServerError())

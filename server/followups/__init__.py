@@ -1,0 +1,1 @@
+"""The followups resource: models, schemas, api."""

@@ -1,0 +1,1 @@
+"""The interactions resource: models, schemas, api."""

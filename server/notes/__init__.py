@@ -1,0 +1,1 @@
+"""The notes resource: models, schemas, api."""

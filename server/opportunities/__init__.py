@@ -1,0 +1,1 @@
+"""The opportunities resource: models, schemas, api."""

@@ -1,0 +1,1 @@
+"""The orders resource: models, schemas, api."""
