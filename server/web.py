@@ -20,6 +20,13 @@ def index():
     return send_from_directory(WEB_ROOT, "index.html", max_age=0)
 
 
+@bp.route("/landing.css")
+@public
+def landing_css():
+    """The landing page's style sheet."""
+    return send_from_directory(WEB_ROOT, "landing.css", max_age=3600)
+
+
 def init_app(app: Flask) -> None:
     """Register the web routes."""
     app.register_blueprint(bp)
