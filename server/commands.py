@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
@@ -11,6 +12,7 @@ from .extensions import db
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create the database or bring it to the latest migration."""
     upgrade()
@@ -18,6 +20,7 @@ def init_db_command() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["rep", "manager", "admin"]), default="rep")
@@ -46,6 +49,7 @@ def create_user_command(email: str, name: str, role: str, team_name: str | None,
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--accounts", "n_accounts", default=600, show_default=True)
 @click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same data)")
 def seed_demo_command(n_accounts: int, seed: int) -> None:
@@ -60,6 +64,7 @@ def seed_demo_command(n_accounts: int, seed: int) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def demo_command(host: str, port: int) -> None:
