@@ -26,7 +26,9 @@ def init_db_command() -> None:
 @click.option("--role", type=click.Choice(["rep", "manager", "admin"]), default="rep")
 @click.option("--team", "team_name", help="Team name; created if missing")
 @click.password_option()
-def create_user_command(email: str, name: str, role: str, team_name: str | None, password: str) -> None:
+def create_user_command(
+    email: str, name: str, role: str, team_name: str | None, password: str
+) -> None:
     """Create a user (asks for the password twice)."""
     from .auth.models import Role, Team, User
     from .auth.passwords import hash_password
@@ -41,8 +43,13 @@ def create_user_command(email: str, name: str, role: str, team_name: str | None,
         if team is None:
             team = Team(name=team_name)
             db.session.add(team)
-    user = User(email=email.lower(), name=name, role=Role(role), team=team,
-                password_hash=hash_password(password))
+    user = User(
+        email=email.lower(),
+        name=name,
+        role=Role(role),
+        team=team,
+        password_hash=hash_password(password),
+    )
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {role} {email}")
@@ -54,9 +61,12 @@ def create_user_command(email: str, name: str, role: str, team_name: str | None,
 @click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same data)")
 def seed_demo_command(n_accounts: int, seed: int) -> None:
     """Fill an empty database with a believable team and customer base in Auvergne-Rhône-Alpes."""
-    from .demo import DEMO_PASSWORD, seed_demo
+    from .demo import DEMO_PASSWORD, DemoError, seed_demo
 
-    summary = seed_demo(n_accounts=n_accounts, seed=seed, progress=click.echo)
+    try:
+        summary = seed_demo(n_accounts=n_accounts, seed=seed, progress=click.echo)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(summary.describe())
     click.echo(f"Demo logins (password '{DEMO_PASSWORD}'):")
     for email, role in summary.logins:
