@@ -44,12 +44,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite: enforce foreign keys, and use WAL so readers do not block the writer."""
+    """SQLite: enforce foreign keys, use WAL so readers do not block the writer, and make
+    ``lower()`` fold non-ASCII letters ('ÉVRY' -> 'évry') as PostgreSQL's does."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _lower(value: Any) -> Any:
+    """Unicode ``lower()`` for SQLite, whose built-in one only folds ASCII letters."""
+    return value.lower() if isinstance(value, str) else value

@@ -62,7 +62,7 @@ def get_or_404(model: type[R], record_id: uuid.UUID, user: User) -> R:
     stmt = scoped(select(model).where(model.id == record_id), model, user)
     record = db.session.execute(stmt).scalar_one_or_none()
     if record is None:
-        abort(404, message=f"No {model.__entity__} {record_id}.")
+        abort(404, message=f"No {model.__entity__} with this id.")
     return record
 
 

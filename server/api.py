@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from apispec.ext.marshmallow import MarshmallowPlugin
-
-from flask import Blueprint, Flask, abort, send_from_directory
+from flask import Blueprint, Flask, abort, request, send_from_directory
 from flask_smorest import Api
+from flask_smorest import abort as api_abort
 from werkzeug.exceptions import HTTPException
 
 from .auth.tokens import public
@@ -60,6 +61,26 @@ def swagger_ui_asset(filename: str):
     return send_from_directory(folder, filename, max_age=86400)
 
 
+def reject_unparseable_json() -> None:
+    """Answer 400 to any request whose body claims to be JSON and cannot be parsed.
+
+    webargs only parses the bodies of endpoints that take one, and answers 400 only for
+    JSONDecodeError: the parser's other failures (RecursionError for arrays nested a
+    thousand deep, ValueError for integer literals over Python's 4300-digit limit) were
+    500s. Checking here answers every endpoint alike.
+    """
+    if not request.is_json or not request.content_length:
+        return
+    try:
+        json.loads(request.get_data(cache=True).decode("utf-8"))
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+        api_abort(
+            400,
+            message="The request body is not valid JSON.",
+            errors={"json": ["Invalid JSON body."]},
+        )
+
+
 def init_app(app: Flask) -> None:
     """Bind the Api, declare bearer auth in the spec, and register every resource blueprint."""
     from .accounts.api import blp as accounts
@@ -77,7 +98,18 @@ def init_app(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque token"}
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for blp in (auth, accounts, contacts, interactions, notes, followups, opportunities, orders,
-                customfields):
+    for blp in (
+        auth,
+        accounts,
+        contacts,
+        interactions,
+        notes,
+        followups,
+        opportunities,
+        orders,
+        customfields,
+    ):
         api.register_blueprint(blp)
     app.register_blueprint(docs_assets)
+    # Registered after the token check, so anonymous callers cannot make us parse bodies.
+    app.before_request(reject_unparseable_json)

@@ -34,6 +34,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _int("TOURNEE_MAX_BODY_BYTES", 4 * 1024 * 1024),
         "LOGIN_RATE_LIMIT": os.environ.get("TOURNEE_LOGIN_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": os.environ.get("TOURNEE_RATELIMIT_STORAGE_URI", "memory://"),
+        # Rate-limited answers tell the client when to retry (Retry-After, X-RateLimit-*).
+        "RATELIMIT_HEADERS_ENABLED": True,
         # A device token seen again within this many seconds does not rewrite last_seen.
         "DEVICE_SEEN_RESOLUTION_S": _int("TOURNEE_DEVICE_SEEN_RESOLUTION_S", 60),
         "API_PAGE_SIZE_MAX": _int("TOURNEE_PAGE_SIZE_MAX", 500),

@@ -102,7 +102,9 @@ def apply_sort(stmt: Select, model: type, spec: str | None, res: Resource) -> Se
         if name not in res.sortable:
             abort(
                 422,
-                errors={"query": {"sort": [f"Cannot sort by '{name}'; use one of {res.sortable}."]}},
+                errors={
+                    "query": {"sort": [f"Cannot sort by '{name}'; use one of {res.sortable}."]}
+                },
             )
         column = getattr(model, name)
         order.append(column.desc() if desc else column.asc())
@@ -113,9 +115,9 @@ def _check_references(res: Resource, values: Mapping[str, Any], user: User) -> N
     """Refuse an account or sibling reference the caller cannot see or that does not match."""
     errors: dict[str, list[str]] = {}
     account_id = values.get("account_id")
-    if hasattr(res.model, "account_id"):
-        if account_id is None or not access.can_see_account(user, account_id):
-            errors["account_id"] = ["Unknown account."]
+    owned = hasattr(res.model, "account_id")
+    if owned and (account_id is None or not access.can_see_account(user, account_id)):
+        errors["account_id"] = ["Unknown account."]
     for name, ref_model in res.same_account_refs.items():
         ref_id = values.get(name)
         if ref_id is None:
@@ -158,6 +160,8 @@ def register(blp: Blueprint, res: Resource, url: str) -> None:
         pagination_parameters.item_count = total
         stmt = apply_sort(stmt, model, args.get("sort"), res)
         page, size = pagination_parameters.page, pagination_parameters.page_size
+        if (page - 1) * size >= total:
+            return []  # past the end; also keeps a huge page number out of OFFSET (overflow)
         return db.session.scalars(stmt.limit(size).offset((page - 1) * size)).all()
 
     def create_record(self: MethodView, data: dict[str, Any]) -> Any:
@@ -212,11 +216,14 @@ def register(blp: Blueprint, res: Resource, url: str) -> None:
         {
             "get": blp.doc(summary=f"List {res.plural}")(
                 blp.arguments(res.query_schema, location="query")(
-                    blp.response(200, schema(many=True))(blp.paginate(page_size=50, max_page_size=MAX_PAGE_SIZE)(list_records))
+                    blp.response(200, schema(many=True))(
+                        blp.paginate(page_size=50, max_page_size=MAX_PAGE_SIZE)(list_records)
+                    )
                 )
             ),
+            # etag: the 201 carries the ETag create_record sets, ready for a first PATCH.
             "post": blp.doc(summary=f"Create {title}")(
-                blp.arguments(schema)(blp.response(201, schema)(create_record))
+                blp.etag(blp.arguments(schema)(blp.response(201, schema)(create_record)))
             ),
         },
     )
@@ -224,9 +231,7 @@ def register(blp: Blueprint, res: Resource, url: str) -> None:
         f"{name}ById",
         (MethodView,),
         {
-            "get": blp.doc(summary=f"Get one {title}")(
-                blp.response(200, schema)(get_record)
-            ),
+            "get": blp.doc(summary=f"Get one {title}")(blp.response(200, schema)(get_record)),
             "patch": blp.doc(summary=f"Update {title} (send If-Match with its ETag)")(
                 blp.arguments(schema(partial=True))(blp.response(200, schema)(update_record))
             ),
@@ -237,4 +242,3 @@ def register(blp: Blueprint, res: Resource, url: str) -> None:
     )
     blp.route(url)(collection)
     blp.route(f"{url}/<uuid:record_id>")(blp.etag(item))
-

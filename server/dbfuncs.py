@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from .extensions import db
@@ -14,7 +15,9 @@ from .extensions import db
 def json_array_contains(column: Any, value: str) -> ColumnElement[bool]:
     """True where the JSON array ``column`` holds the string ``value``."""
     if db.engine.dialect.name == "postgresql":
-        return column.contains([value])  # JSONB @> containment, can use a GIN index
+        # The column's type is JSON with a JSONB variant, whose comparator has no ``@>``:
+        # coerce to JSONB for containment (which can use a GIN index).
+        return type_coerce(column, JSONB).contains([value])
     items = func.json_each(column).table_valued("value")
     return select(literal_column("1")).select_from(items).where(items.c.value == value).exists()
 

@@ -95,7 +95,10 @@ def problem(
     if errors:
         body["errors"] = errors
     body.update(extra)
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    # Messages may quote the input, lone surrogates included: "backslashreplace" writes
+    # them as JSON escapes (\udXXX) where strict UTF-8 encoding would fail with a 500.
+    text = json.dumps(body).encode("utf-8", "backslashreplace")
+    response = Response(text, status=status, mimetype=PROBLEM_MIMETYPE)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

@@ -9,7 +9,7 @@ input into a 500 instead of a 422 naming the field.
 from __future__ import annotations
 
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,14 +31,19 @@ class Text(fields.String):
         self.multiline = multiline
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("Must not contain NUL characters.")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ValidationError("Must be valid Unicode text.") from exc
+        text = storable(super()._deserialize(value, attr, data, **kwargs))
         return text if self.multiline else text.strip()
+
+
+def storable(text: str) -> str:
+    """Return ``text`` if a database can store it: no NUL, no lone surrogate."""
+    if "\x00" in text:
+        raise ValidationError("Must not contain NUL characters.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError("Must be valid Unicode text.") from exc
+    return text
 
 
 class Line(Text):
@@ -49,6 +54,11 @@ class Line(Text):
         if text == "" and not self.allow_none:
             raise ValidationError("Must not be blank.")
         return text or None
+
+    def _validate(self, value: Any) -> None:
+        """A blank value became None: there is nothing left to check (length, pattern)."""
+        if value is not None:
+            super()._validate(value)
 
 
 class Email(fields.Email):
@@ -130,7 +140,8 @@ class Url(fields.URL):
             value = value.strip()
             if value and "://" not in value[:10]:
                 value = "https://" + value
-        return super()._deserialize(value, attr, data, **kwargs)
+        # The URL pattern lets any non-space character through in the path.
+        return storable(super()._deserialize(value, attr, data, **kwargs))
 
 
 def Money(**kwargs: Any) -> fields.Decimal:  # noqa: N802 - reads as a field class
@@ -150,6 +161,19 @@ def Int(*, low: int = 0, high: int = 2_000_000_000, **kwargs: Any) -> fields.Int
     return fields.Integer(strict=True, validate=validate.Range(min=low, max=high), **kwargs)
 
 
+class _UTCTimestamp(fields.AwareDateTime):
+    """An aware timestamp that must still exist once converted to UTC."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            # 9999-12-31T23:00-05:00 parses, but is in year 10000 in UTC: the database
+            # layer would overflow converting it.
+            return moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError("Out of range.") from exc
+
+
 def Timestamp(**kwargs: Any) -> fields.AwareDateTime:  # noqa: N802
     """An ISO 8601 timestamp; one without offset is taken as UTC."""
-    return fields.AwareDateTime(default_timezone=UTC, **kwargs)
+    return _UTCTimestamp(default_timezone=UTC, **kwargs)

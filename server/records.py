@@ -94,10 +94,14 @@ def on_change(listener: Callable[[Change, SyncedRecord], None]) -> None:
 
 
 def _emit(change: Change, record: SyncedRecord) -> None:
-    """Tell the model hook and every listener about ``change``."""
-    record.after_write(change)
+    """Tell every listener, then the model hook, about ``change``.
+
+    Listeners hear a change before the writes its hook causes (an account's create
+    before its first status change), so a change log keeps cause before effect.
+    """
     for listener in _listeners:
         listener(change, record)
+    record.after_write(change)
 
 
 def _check_fields(model: type[SyncedRecord], names: Iterable[str]) -> None:
@@ -107,9 +111,7 @@ def _check_fields(model: type[SyncedRecord], names: Iterable[str]) -> None:
             raise AttributeError(f"{model.__name__}.{name} cannot be written")
 
 
-def create(
-    model: type[SyncedRecord], values: Mapping[str, Any], *, actor: Actor
-) -> SyncedRecord:
+def create(model: type[SyncedRecord], values: Mapping[str, Any], *, actor: Actor) -> SyncedRecord:
     """Insert a new record of ``model`` with ``values`` (may include a client ``id``)."""
     values = dict(values)
     record_id = values.pop("id", None) or uuid.uuid4()
@@ -170,9 +172,7 @@ def update(
     return change
 
 
-def delete(
-    record: SyncedRecord, *, actor: Actor, expected_version: int | None = None
-) -> Change:
+def delete(record: SyncedRecord, *, actor: Actor, expected_version: int | None = None) -> Change:
     """Soft-delete ``record``: it stays as a tombstone devices learn about."""
     if expected_version is not None and record.version != expected_version:
         raise VersionMismatch(record.version, expected_version)

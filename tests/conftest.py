@@ -52,7 +52,9 @@ def _wipe(app: Flask) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def backend_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     """One app per database backend for the whole session, schema created from the models."""
     if request.param == "postgresql":
         uri = _postgres_url()
@@ -133,7 +135,10 @@ class TeamFixture:
 def make_user(email: str, role: Role, team: Team | None) -> Person:
     """Create a user with a registered device and a live token (inside an app context)."""
     user = User(
-        email=email, name=email.split("@")[0].title(), role=role, team=team,
+        email=email,
+        name=email.split("@")[0].title(),
+        role=role,
+        team=team,
         password_hash=_PASSWORD_HASH,
     )
     db.session.add(user)
@@ -166,7 +171,7 @@ def team(app: Flask) -> TeamFixture:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run when PostgreSQL was required but its leg never ran."""
-    if os.environ.get("TOURNEE_REQUIRE_POSTGRES") == "1" and "postgresql" not in _backends_run:
-        if session.testscollected:
-            print("\nERROR: TOURNEE_REQUIRE_POSTGRES=1 but no test ran on PostgreSQL")
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    required = os.environ.get("TOURNEE_REQUIRE_POSTGRES") == "1"
+    if required and "postgresql" not in _backends_run and session.testscollected:
+        print("\nERROR: TOURNEE_REQUIRE_POSTGRES=1 but no test ran on PostgreSQL")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -33,3 +33,8 @@ def account_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def error_fields(response: Any) -> set[str]:
+    """The ``field`` names of a problem+json response's ``errors`` list."""
+    return {error["field"] for error in response.get_json().get("errors", [])}

@@ -24,8 +24,17 @@ def test_init_db_creates_the_schema_from_migrations(tmp_path):
 
 def test_create_user_hashes_the_password_and_refuses_duplicates(app, runner):
     """`flask create-user` stores an Argon2 hash, makes the team, and refuses a second user."""
-    args = ["create-user", "--email", "Chef@Example.fr", "--name", "Chef", "--role", "manager",
-            "--team", "Alpes"]
+    args = [
+        "create-user",
+        "--email",
+        "Chef@Example.fr",
+        "--name",
+        "Chef",
+        "--role",
+        "manager",
+        "--team",
+        "Alpes",
+    ]
     result = runner.invoke(args=args, input="une-phrase-longue\nune-phrase-longue\n")
     assert result.exit_code == 0, result.output
     with app.app_context():

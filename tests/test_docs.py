@@ -15,8 +15,16 @@ def test_openapi_document_declares_bearer_auth_and_every_resource(client):
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
-    for path in ("/api/accounts", "/api/contacts", "/api/interactions", "/api/notes",
-                 "/api/followups", "/api/opportunities", "/api/orders", "/api/auth/login"):
+    for path in (
+        "/api/accounts",
+        "/api/contacts",
+        "/api/interactions",
+        "/api/notes",
+        "/api/followups",
+        "/api/opportunities",
+        "/api/orders",
+        "/api/auth/login",
+    ):
         assert path in spec["paths"], path
     assert spec["paths"]["/api/auth/login"]["post"]["security"] == []
 

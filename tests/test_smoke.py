@@ -13,8 +13,12 @@ def test_login_returns_a_token_that_authenticates(client, team):
     device_id = str(uuid.uuid4())
     r = client.post(
         "/api/auth/login",
-        json={"email": "rep.a@example.fr", "password": PASSWORD, "device_id": device_id,
-              "device_name": "Pixel"},
+        json={
+            "email": "rep.a@example.fr",
+            "password": PASSWORD,
+            "device_id": device_id,
+            "device_name": "Pixel",
+        },
     )
     assert r.status_code == 200, r.get_json()
     token = r.get_json()["token"]

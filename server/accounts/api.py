@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from .. import access, crud
 from ..auth.models import Role
@@ -21,9 +21,18 @@ from .schemas import (
     StatusChangeSchema,
     TimelineItemSchema,
 )
-from .service import account_kpis, account_timeline, filter_accounts, prepare_account, status_history
+from .service import (
+    TIMELINE_TYPES,
+    account_kpis,
+    account_timeline,
+    filter_accounts,
+    prepare_account,
+    status_history,
+)
 
-blp = Blueprint("accounts", __name__, url_prefix="/api/accounts", description="Companies and private customers")
+blp = Blueprint(
+    "accounts", __name__, url_prefix="/api/accounts", description="Companies and private customers"
+)
 
 RESOURCE = crud.Resource(
     model=Account,
@@ -45,8 +54,8 @@ class TimelineArgs(Schema):
     """Which kinds of events to include in the timeline."""
 
     types = fields.List(
-        fields.String(),
-        metadata={"description": "interaction, note, followup, order, opportunity, status_change"},
+        fields.String(validate=validate.OneOf(TIMELINE_TYPES)),
+        metadata={"description": ", ".join(TIMELINE_TYPES)},
     )
 
 
@@ -58,7 +67,7 @@ class AccountTimeline(MethodView):
     @blp.response(200, TimelineItemSchema(many=True))
     @blp.paginate(page_size=50, max_page_size=200)
     def get(self, args: dict[str, Any], record_id: uuid.UUID, pagination_parameters: Any) -> Any:
-        """Interactions, notes, follow-ups, orders, opportunities and status changes, newest first"""
+        """Interactions, notes, follow-ups, orders, deals and status changes, newest first"""
         account = access.get_or_404(Account, record_id, current_user())
         types = set(args["types"]) if args.get("types") else None
         items, total = account_timeline(

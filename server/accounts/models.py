@@ -112,7 +112,6 @@ class StatusChange(SyncedRecord, db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-
 @event.listens_for(Account, "before_insert")
 @event.listens_for(Account, "before_update")
 def _refresh_search_text(mapper: object, connection: object, account: Account) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from ..crud import ListArgs, RecordSchema
 from ..enums import (
@@ -43,7 +43,9 @@ def validate_opening_hours(value: Any) -> None:
                 and pair[0] >= previous_end
             )
             if not ok:
-                errors[day] = ['Each range is ["HH:MM", "HH:MM"], opening before closing, in order.']
+                errors[day] = [
+                    'Each range is ["HH:MM", "HH:MM"], opening before closing, in order.'
+                ]
                 break
             previous_end = pair[1]
     if errors:
@@ -116,6 +118,13 @@ class PeriodArgs(Schema):
 
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """A reversed period is a mistake, not an empty period."""
+        start, end = data.get("date_from"), data.get("date_to")
+        if start is not None and end is not None and start > end:
+            raise ValidationError("Must not be after 'to'.", field_name="from")
 
 
 class KpiSchema(Schema):

@@ -41,17 +41,25 @@ def prepare_account(values: dict[str, Any], record: Account | None, user: User) 
     """
     errors: dict[str, list[str]] = {}
     if values.get("kind") is AccountKind.PERSON:
+        # A name left as it was and equal to the one derived from the stored names was
+        # derived, not chosen: it follows the names when they change.
+        derived = (
+            record is not None
+            and values.get("name") == record.name
+            and record.name == _person_name(record.last_name, record.first_name)
+        )
         if not values.get("last_name"):
             errors["last_name"] = ["Required for a private customer."]
-        elif not values.get("name"):
-            values["name"] = " ".join(
-                p for p in (values.get("last_name"), values.get("first_name")) if p
-            )
+        elif not values.get("name") or derived:
+            values["name"] = _person_name(values.get("last_name"), values.get("first_name"))
     if not values.get("name"):
         errors.setdefault("name", ["Required."])
     siret = values.get("siret")
     if siret:
-        if values.get("siren") and values["siren"] != siret[:9]:
+        # On update the stored SIREN was derived from the old SIRET: it follows a new
+        # SIRET unless the client sends a different SIREN along with it.
+        siren_sent = record is None or values.get("siren") != record.siren
+        if siren_sent and values.get("siren") and values["siren"] != siret[:9]:
             errors["siren"] = ["Does not match the SIRET."]
         values["siren"] = siret[:9]
     country = values.get("country") or "FR"
@@ -62,7 +70,9 @@ def prepare_account(values: dict[str, Any], record: Account | None, user: User) 
     if (values.get("latitude") is None) != (values.get("longitude") is None):
         errors["latitude"] = ["Latitude and longitude go together."]
     try:
-        values["custom"] = validate_custom("account", values.get("custom"))
+        values["custom"] = validate_custom(
+            "account", values.get("custom"), record.custom if record else None
+        )
     except ValidationError as err:
         errors.update(err.messages)  # type: ignore[arg-type]
     if errors:
@@ -73,8 +83,11 @@ def prepare_account(values: dict[str, Any], record: Account | None, user: User) 
     if (record is None or record.owner_id != owner_id) and not access.can_assign_owner(
         user, owner_id
     ):
-        abort(403, message="You cannot give an account to this owner.",
-              errors={"json": {"owner_id": ["Not an owner you may assign."]}})
+        abort(
+            403,
+            message="You cannot give an account to this owner.",
+            errors={"json": {"owner_id": ["Not an owner you may assign."]}},
+        )
     if record is None or (record.latitude, record.longitude) != (
         values.get("latitude"),
         values.get("longitude"),
@@ -90,15 +103,23 @@ def prepare_account(values: dict[str, Any], record: Account | None, user: User) 
             )
         )
         if clash is not None:
-            abort(409, message="Another account already has this SIRET.",
-                  errors={"json": {"siret": ["Already registered."]}})
+            abort(
+                409,
+                message="Another account already has this SIRET.",
+                errors={"json": {"siret": ["Already registered."]}},
+            )
     return values
+
+
+def _person_name(last_name: str | None, first_name: str | None) -> str:
+    """Display name of a private customer: "Last First"."""
+    return " ".join(p for p in (last_name, first_name) if p)
 
 
 def filter_accounts(stmt: Select, args: Mapping[str, Any], user: User) -> Select:
     """Apply the account list's filters."""
     if args.get("q"):
-        stmt = stmt.where(Account.search_text.contains(fold(args["q"])))
+        stmt = stmt.where(Account.search_text.contains(fold(args["q"]), autoescape=True))
     if args.get("status"):
         stmt = stmt.where(Account.status.in_(args["status"]))
     if args.get("kind"):
@@ -149,13 +170,14 @@ def account_kpis(account: Account, date_from: date | None, date_to: date | None)
     """Compute revenue, margin, unpaid, visits, follow-ups and pipeline of ``account``."""
     today = utcnow().date()
     date_to = date_to or today
-    date_from = date_from or (date_to - timedelta(days=365))
+    # A year back, but not before 0001-01-01 (date arithmetic would overflow).
+    date_from = date_from or (date_to - min(timedelta(days=365), date_to - date.min))
     live = Order.deleted_at.is_(None)
     of_account = Order.account_id == account.id
     revenue, margin, count = db.session.execute(
-        select(
-            func.sum(Order.amount_excl_vat), func.sum(Order.margin), func.count(Order.id)
-        ).where(of_account, live, Order.order_date.between(date_from, date_to))
+        select(func.sum(Order.amount_excl_vat), func.sum(Order.margin), func.count(Order.id)).where(
+            of_account, live, Order.order_date.between(date_from, date_to)
+        )
     ).one()
     unpaid, overdue = db.session.execute(
         select(
@@ -163,14 +185,12 @@ def account_kpis(account: Account, date_from: date | None, date_to: date | None)
             func.sum(case((Order.due_date < today, Order.amount_excl_vat), else_=0)),
         ).where(of_account, live, Order.paid.is_(False))
     ).one()
-    visits = select(Interaction).where(
-        Interaction.account_id == account.id,
-        Interaction.deleted_at.is_(None),
-        Interaction.kind.in_(VISIT_KINDS),
-    )
     last_visit_at = db.session.scalar(
-        select(func.max(Interaction.starts_at)).select_from(
-            visits.where(Interaction.status == InteractionStatus.DONE).subquery()
+        select(func.max(Interaction.starts_at)).where(
+            Interaction.account_id == account.id,
+            Interaction.deleted_at.is_(None),
+            Interaction.kind.in_(VISIT_KINDS),
+            Interaction.status == InteractionStatus.DONE,
         )
     )
     next_planned_at = db.session.scalar(
@@ -241,6 +261,10 @@ def account_kpis(account: Account, date_from: date | None, date_to: date | None)
     )
 
 
+#: Kinds of event in an account timeline, as named in its ``types`` filter.
+TIMELINE_TYPES = ("interaction", "note", "followup", "order", "opportunity", "status_change")
+
+
 @dataclass(frozen=True)
 class TimelineSource:
     """One kind of event in the timeline: its model, time column, title and schema."""
@@ -284,26 +308,39 @@ def timeline_sources() -> list[TimelineSource]:
             "interaction",
             Interaction,
             Interaction.starts_at,
-            lambda r: f"{r.kind.value} ({r.status.value})" + (f": {r.subject}" if r.subject else ""),
+            lambda r: (
+                f"{r.kind.value} ({r.status.value})" + (f": {r.subject}" if r.subject else "")
+            ),
             InteractionSchema(),
         ),
         TimelineSource("note", Note, Note.created_at, lambda r: r.body[:80], NoteSchema()),
         TimelineSource(
-            "followup", FollowUp, FollowUp.created_at,
-            lambda r: f"Relance {r.due_date.isoformat()}: {r.reason[:60]}", FollowUpSchema(),
+            "followup",
+            FollowUp,
+            FollowUp.created_at,
+            lambda r: f"Relance {r.due_date.isoformat()}: {r.reason[:60]}",
+            FollowUpSchema(),
         ),
         TimelineSource(
-            "order", Order, Order.order_date,
+            "order",
+            Order,
+            Order.order_date,
             lambda r: f"Commande {r.reference or ''} {r.amount_excl_vat} € HT".replace("  ", " "),
             OrderSchema(),
         ),
         TimelineSource(
-            "opportunity", Opportunity, Opportunity.created_at,
-            lambda r: f"Affaire: {r.title}", OpportunitySchema(),
+            "opportunity",
+            Opportunity,
+            Opportunity.created_at,
+            lambda r: f"Affaire: {r.title}",
+            OpportunitySchema(),
         ),
         TimelineSource(
-            "status_change", StatusChange, StatusChange.changed_at,
-            lambda r: f"Statut: {r.from_status or '-'} → {r.to_status}", StatusChangeSchema(),
+            "status_change",
+            StatusChange,
+            StatusChange.changed_at,
+            lambda r: f"Statut: {r.from_status or '-'} → {r.to_status}",
+            StatusChangeSchema(),
         ),
     ]
 
@@ -323,9 +360,11 @@ def account_timeline(
         base = select(src.model).where(
             src.model.account_id == account.id, src.model.deleted_at.is_(None)
         )
-        total += db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        count = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        total += count
+        # Never more than the source holds: a huge page number would overflow LIMIT.
         rows = db.session.scalars(
-            base.order_by(src.at.desc(), src.model.id.desc()).limit(page * page_size)
+            base.order_by(src.at.desc(), src.model.id.desc()).limit(min(page * page_size, count))
         ).all()
         streams.append(
             [
@@ -353,4 +392,3 @@ def status_history(account: Account) -> list[StatusChange]:
             .order_by(StatusChange.changed_at.desc())
         )
     )
-

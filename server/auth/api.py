@@ -37,18 +37,26 @@ class Login(MethodView):
     @blp.doc(security=[])
     def post(self, data: dict[str, Any]) -> Any:
         """Check the password, register the device, and return its bearer token"""
-        user = db.session.scalar(select(User).where(func.lower(User.email) == data["email"].lower()))
+        user = db.session.scalar(
+            select(User).where(func.lower(User.email) == data["email"].lower())
+        )
         if not verify_password(user.password_hash if user else None, data["password"]) or not (
             user and user.active
         ):
             abort(401, message="Wrong e-mail or password.")
         device = db.session.get(Device, data["device_id"])
         if device is not None and device.user_id != user.id:
-            abort(409, message="This device is registered to another user; use a new device id.",
-                  errors={"json": {"device_id": ["Registered to another user."]}})
+            abort(
+                409,
+                message="This device is registered to another user; use a new device id.",
+                errors={"json": {"device_id": ["Registered to another user."]}},
+            )
         if device is not None and device.revoked_at is not None:
-            abort(403, message="This device was revoked; log in from a new device id.",
-                  errors={"json": {"device_id": ["Revoked."]}})
+            abort(
+                403,
+                message="This device was revoked; log in from a new device id.",
+                errors={"json": {"device_id": ["Revoked."]}},
+            )
         if device is None:
             device = Device(id=data["device_id"], user_id=user.id, name=data["device_name"])
             db.session.add(device)
@@ -108,9 +116,14 @@ class Users(MethodView):
         if not data.get("password"):
             abort(422, errors={"json": {"password": ["Required."]}})
         _check_user_values(data)
-        if db.session.scalar(select(User.id).where(func.lower(User.email) == data["email"].lower())):
-            abort(409, message="A user already has this e-mail.",
-                  errors={"json": {"email": ["Already used."]}})
+        if db.session.scalar(
+            select(User.id).where(func.lower(User.email) == data["email"].lower())
+        ):
+            abort(
+                409,
+                message="A user already has this e-mail.",
+                errors={"json": {"email": ["Already used."]}},
+            )
         user = User(
             email=data["email"].lower(),
             name=data["name"],
@@ -139,7 +152,7 @@ class UserById(MethodView):
         """Get a user you may see"""
         user = db.session.scalar(_visible_users_stmt(current_user()).where(User.id == user_id))
         if user is None:
-            abort(404, message=f"No user {user_id}.")
+            abort(404, message="No user with this id.")
         return user
 
     @blp.arguments(UserSchema(partial=True))
@@ -149,7 +162,7 @@ class UserById(MethodView):
         caller = current_user()
         user = db.session.scalar(_visible_users_stmt(caller).where(User.id == user_id))
         if user is None:
-            abort(404, message=f"No user {user_id}.")
+            abort(404, message="No user with this id.")
         access.require_role(caller, Role.ADMIN)
         _check_user_values(data)
         if "email" in data and data["email"].lower() != user.email:
@@ -157,8 +170,11 @@ class UserById(MethodView):
                 select(User.id).where(func.lower(User.email) == data["email"].lower())
             )
             if taken:
-                abort(409, message="A user already has this e-mail.",
-                      errors={"json": {"email": ["Already used."]}})
+                abort(
+                    409,
+                    message="A user already has this e-mail.",
+                    errors={"json": {"email": ["Already used."]}},
+                )
             user.email = data["email"].lower()
         for name in ("name", "role", "team_id", "active"):
             if name in data:
@@ -188,8 +204,11 @@ class Teams(MethodView):
         """Create a team (admin)"""
         access.require_role(current_user(), Role.ADMIN)
         if db.session.scalar(select(Team.id).where(Team.name == data["name"])):
-            abort(409, message="A team already has this name.",
-                  errors={"json": {"name": ["Already used."]}})
+            abort(
+                409,
+                message="A team already has this name.",
+                errors={"json": {"name": ["Already used."]}},
+            )
         team = Team(name=data["name"])
         db.session.add(team)
         db.session.commit()
@@ -225,7 +244,7 @@ class RevokeDevice(MethodView):
             _visible_devices_stmt(current_user()).where(Device.id == device_id)
         )
         if device is None:
-            abort(404, message=f"No device {device_id}.")
+            abort(404, message="No device with this id.")
         if device.revoked_at is None:
             device.revoked_at = utcnow()
         device.token_hash = None

@@ -59,7 +59,9 @@ def _is_public(endpoint: str | None) -> bool:
     view = current_app.view_functions.get(endpoint)
     view_class = getattr(view, "view_class", None)
     method_view = getattr(view_class, request.method.lower(), None) if view_class else None
-    return bool(getattr(view, "_tournee_public", False) or getattr(method_view, "_tournee_public", False))
+    return bool(
+        getattr(view, "_tournee_public", False) or getattr(method_view, "_tournee_public", False)
+    )
 
 
 def authenticate() -> None:
@@ -69,16 +71,22 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        abort(401, message="Send 'Authorization: Bearer <token>' (POST /api/auth/login).",
-              headers={"WWW-Authenticate": 'Bearer realm="tournee"'})
+        abort(
+            401,
+            message="Send 'Authorization: Bearer <token>' (POST /api/auth/login).",
+            headers={"WWW-Authenticate": 'Bearer realm="tournee"'},
+        )
     row = db.session.execute(
         select(Device, User)
         .join(User, User.id == Device.user_id)
         .where(Device.token_hash == hash_token(token.strip()))
     ).first()
     if row is None or row.Device.revoked_at is not None or not row.User.active:
-        abort(401, message="The token is unknown, logged out, or its device was revoked.",
-              headers={"WWW-Authenticate": 'Bearer realm="tournee", error="invalid_token"'})
+        abort(
+            401,
+            message="The token is unknown, logged out, or its device was revoked.",
+            headers={"WWW-Authenticate": 'Bearer realm="tournee", error="invalid_token"'},
+        )
     device, user = row.Device, row.User
     now = utcnow()
     resolution = timedelta(seconds=current_app.config["DEVICE_SEEN_RESOLUTION_S"])
@@ -90,7 +98,5 @@ def authenticate() -> None:
 
 def init_app(app: Flask) -> None:
     """Check the token before every API request; docs and static files stay public."""
-    _public_endpoints.update(
-        {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
-    )
+    _public_endpoints.update({"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"})
     app.before_request(authenticate)

@@ -21,7 +21,9 @@ class ContactSchema(RecordSchema):
     mobile = Phone(allow_none=True, metadata={"description": "E.164; 06 12 34 56 78 accepted"})
     phone = Phone(allow_none=True)
     social_links = fields.Dict(
-        keys=Line(30), values=Url(), validate=validate.Length(max=10),
+        keys=Line(30),
+        values=Url(),
+        validate=validate.Length(max=10),
         metadata={"description": '{"linkedin": "https://..."}'},
     )
     preferred_channel = fields.Enum(Channel, by_value=True, allow_none=True)

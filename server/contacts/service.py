@@ -9,14 +9,15 @@ from sqlalchemy import Select, func, select
 
 from ..auth.models import User
 from ..customfields.service import validate_custom
-from ..dbfuncs import fold
 from ..extensions import db
 from .models import Consent, Contact
 
 
 def prepare_contact(values: dict[str, Any], record: Contact | None, user: User) -> dict[str, Any]:
     """Validate custom fields; contacts have no other cross-field rule yet."""
-    values["custom"] = validate_custom("contact", values.get("custom"))
+    values["custom"] = validate_custom(
+        "contact", values.get("custom"), record.custom if record else None
+    )
     values.setdefault("social_links", {})
     return values
 
@@ -24,9 +25,14 @@ def prepare_contact(values: dict[str, Any], record: Contact | None, user: User) 
 def filter_contacts(stmt: Select, args: Mapping[str, Any], user: User) -> Select:
     """Apply the contact list's filters (name search is case-insensitive)."""
     if args.get("q"):
-        needle = f"%{fold(args['q'])}%"
+        # Names are stored with their accents: fold the query only as far as the names are
+        # (lower case), or "Hélène" could never find Hélène.
+        needle = args["q"].lower()
         full = func.lower(func.coalesce(Contact.first_name, "") + " " + Contact.last_name)
-        stmt = stmt.where(full.like(needle) | func.lower(Contact.last_name).like(needle))
+        stmt = stmt.where(
+            full.contains(needle, autoescape=True)
+            | func.lower(Contact.last_name).contains(needle, autoescape=True)
+        )
     if args.get("email"):
         stmt = stmt.where(func.lower(Contact.email) == args["email"].lower())
     return stmt

@@ -39,8 +39,11 @@ def prepare_definition(
             )
         )
         if clash is not None:
-            abort(409, message="A live field already has this key.",
-                  errors={"json": {"key": ["Already used."]}})
+            abort(
+                409,
+                message="A live field already has this key.",
+                errors={"json": {"key": ["Already used."]}},
+            )
     return values
 
 

@@ -30,4 +30,3 @@ class CustomFieldListArgs(ListArgs):
     """Filters of the custom field list."""
 
     entity = fields.String(validate=validate.OneOf(ENTITIES))
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from ..enums import CustomFieldType
 from ..extensions import db
+from ..fields import storable
 from .models import CustomFieldDefinition
 
 
@@ -23,27 +25,29 @@ def definitions(entity: str) -> dict[str, CustomFieldDefinition]:
     return {d.key: d for d in rows}
 
 
+def _is_number(value: Any) -> bool:
+    """A JSON number (bool is an int in Python, but not a number here)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _coerce(defn: CustomFieldDefinition, value: Any) -> Any:
     """Check one value against its definition; return it in canonical form."""
     kind = defn.type
     if kind is CustomFieldType.TEXT and isinstance(value, str) and len(value) <= 1000:
-        if "\x00" not in value:
-            return value
+        with contextlib.suppress(ValidationError):
+            return storable(value)  # no NUL, no lone surrogate: a JSON column refuses both
     if kind is CustomFieldType.BOOLEAN and isinstance(value, bool):
         return value
-    if kind is CustomFieldType.INTEGER and isinstance(value, int) and not isinstance(value, bool):
-        if abs(value) < 2**53:
-            return value
-    if kind is CustomFieldType.NUMBER and isinstance(value, int | float) and not isinstance(
-        value, bool
-    ):
-        if value == value and abs(value) < 1e15:  # rejects NaN and huge values
-            return value
+    # Integers beyond 2**53 and NaN/huge floats do not survive a JavaScript client.
+    is_integer = kind is CustomFieldType.INTEGER and _is_number(value) and isinstance(value, int)
+    if is_integer and abs(value) < 2**53:
+        return value
+    is_number = kind is CustomFieldType.NUMBER and _is_number(value) and value == value
+    if is_number and abs(value) < 1e15:
+        return value
     if kind is CustomFieldType.DATE and isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             return date.fromisoformat(value).isoformat()
-        except ValueError:
-            pass
     if kind is CustomFieldType.CHOICE and value in defn.choices:
         return value
     expected = {
@@ -54,20 +58,26 @@ def _coerce(defn: CustomFieldDefinition, value: Any) -> Any:
     raise ValidationError(f"Must be {expected}.")
 
 
-def validate_custom(entity: str, values: dict[str, Any] | None) -> dict[str, Any]:
+def validate_custom(
+    entity: str, values: dict[str, Any] | None, stored: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Return ``values`` checked against the definitions of ``entity``.
 
     Unknown keys, wrong types and missing required fields are reported under
-    ``custom.<key>``; ``null`` removes a value.
+    ``custom.<key>``; ``null`` removes a value. A value the record already had
+    (``stored``) for a field an admin has since deleted is dropped, not refused,
+    so that the record stays editable.
     """
     values = dict(values or {})
+    stored = stored or {}
     defs = definitions(entity)
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for key, value in values.items():
         defn = defs.get(key)
         if defn is None:
-            errors[key] = ["Unknown custom field."]
+            if key not in stored or stored[key] != value:
+                errors[key] = ["Unknown custom field."]
             continue
         if value is None:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,12 +19,16 @@ from .models import Interaction
 from .schemas import InteractionListArgs, InteractionSchema
 
 blp = Blueprint(
-    "interactions", __name__, url_prefix="/api/interactions",
+    "interactions",
+    __name__,
+    url_prefix="/api/interactions",
     description="Visits, appointments, calls, e-mails, trade shows, store visits",
 )
 
 
-def prepare_interaction(values: dict[str, Any], record: Interaction | None, user: User) -> dict[str, Any]:
+def prepare_interaction(
+    values: dict[str, Any], record: Interaction | None, user: User
+) -> dict[str, Any]:
     """Check times, the rep, and that the contacts present belong to the account."""
     errors: dict[str, list[str]] = {}
     if values.get("ends_at") and values["ends_at"] < values["starts_at"]:
@@ -32,7 +37,8 @@ def prepare_interaction(values: dict[str, Any], record: Interaction | None, user
     changed = record is None or record.user_id != values["user_id"]
     if changed and not access.can_see_user(user, values["user_id"]):
         errors["user_id"] = ["Unknown user."]
-    contact_ids = list(dict.fromkeys(values.get("contact_ids") or []))
+    # On update the stored ids come back as strings (JSON): compare them as UUIDs.
+    contact_ids = list(dict.fromkeys(uuid.UUID(str(c)) for c in values.get("contact_ids") or []))
     if contact_ids:
         found = set(
             db.session.scalars(

@@ -13,7 +13,9 @@ class InteractionSchema(RecordSchema):
     """A visit, appointment, call, e-mail, trade show or store visit, with its report."""
 
     account_id = fields.UUID(required=True)
-    user_id = fields.UUID(allow_none=True, metadata={"description": "The rep; defaults to the caller"})
+    user_id = fields.UUID(
+        allow_none=True, metadata={"description": "The rep; defaults to the caller"}
+    )
     contact_ids = fields.List(fields.UUID(), validate=validate.Length(max=20))
     kind = fields.Enum(InteractionKind, by_value=True, required=True)
     status = fields.Enum(InteractionStatus, by_value=True, load_default=InteractionStatus.PLANNED)

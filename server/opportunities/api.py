@@ -18,7 +18,9 @@ from .schemas import OpportunityListArgs, OpportunitySchema
 blp = Blueprint("opportunities", __name__, url_prefix="/api/opportunities", description="Deals")
 
 
-def prepare_opportunity(values: dict[str, Any], record: Opportunity | None, user: User) -> dict[str, Any]:
+def prepare_opportunity(
+    values: dict[str, Any], record: Opportunity | None, user: User
+) -> dict[str, Any]:
     """A won deal is certain and a lost one impossible, whatever was typed."""
     if values.get("stage") is OpportunityStage.WON:
         values["probability"] = 100

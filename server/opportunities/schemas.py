@@ -16,7 +16,9 @@ class OpportunitySchema(RecordSchema):
     contact_id = fields.UUID(allow_none=True)
     title = Line(200, required=True)
     amount = Money(allow_none=True)
-    stage = fields.Enum(OpportunityStage, by_value=True, load_default=OpportunityStage.QUALIFICATION)
+    stage = fields.Enum(
+        OpportunityStage, by_value=True, load_default=OpportunityStage.QUALIFICATION
+    )
     probability = Int(low=0, high=100, allow_none=True, metadata={"description": "Percent"})
     expected_close_date = fields.Date(allow_none=True)
 

@@ -15,7 +15,9 @@ from ..dbtypes import utcnow
 from .models import Order
 from .schemas import OrderListArgs, OrderSchema
 
-blp = Blueprint("orders", __name__, url_prefix="/api/orders", description="Order and invoice history")
+blp = Blueprint(
+    "orders", __name__, url_prefix="/api/orders", description="Order and invoice history"
+)
 
 
 def prepare_order(values: dict[str, Any], record: Order | None, user: User) -> dict[str, Any]:
