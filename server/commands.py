@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
+from werkzeug.serving import run_simple
 
 from .extensions import db
 
@@ -93,7 +94,8 @@ def demo_command(host: str, port: int) -> None:
     for email, role in demo_logins():
         click.echo(f"  {role:8} {email}")
     click.echo("")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask refuses app.run() inside its own CLI; serve with werkzeug directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 def init_app(app: Flask) -> None:
