@@ -61,15 +61,21 @@ def swagger_ui_asset(filename: str):
     return send_from_directory(folder, filename, max_age=86400)
 
 
-def reject_unparseable_json() -> None:
-    """Answer 400 to any request whose body claims to be JSON and cannot be parsed.
+def check_request_body() -> None:
+    """Refuse an API body that is not JSON (415) or cannot be parsed (400), on every endpoint.
 
-    webargs only parses the bodies of endpoints that take one, and answers 400 only for
-    JSONDecodeError: the parser's other failures (RecursionError for arrays nested a
-    thousand deep, ValueError for integer literals over Python's 4300-digit limit) were
-    500s. Checking here answers every endpoint alike.
+    Without the 415, webargs would read a text/plain or form body as "no JSON fields" and a
+    PATCH would answer 200 having changed nothing: the client would believe it saved.
+    webargs answers only JSONDecodeError with a 400; the parser's other failures
+    (RecursionError for arrays nested a thousand deep, ValueError for integer literals over
+    Python's 4300-digit limit) were 500s.
     """
-    if not request.is_json or not request.content_length:
+    has_body = request.content_length or request.headers.get("Transfer-Encoding")
+    if not request.path.startswith("/api/") or not has_body:
+        return
+    if request.method in {"POST", "PUT", "PATCH"} and not request.is_json:
+        api_abort(415, message="Send the request body as application/json.")
+    if not request.is_json:
         return
     try:
         json.loads(request.get_data(cache=True).decode("utf-8"))
@@ -112,4 +118,4 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(blp)
     app.register_blueprint(docs_assets)
     # Registered after the token check, so anonymous callers cannot make us parse bodies.
-    app.before_request(reject_unparseable_json)
+    app.before_request(check_request_body)

@@ -918,3 +918,24 @@ def test_timeline_hides_deleted_records(
     assert client.delete(path, headers={**team.rep_a.headers, "If-Match": etag}).status_code == 204
     left = _timeline(client, team.rep_a, busy_account["id"], types="note").get_json()
     assert [i["id"] for i in left] == [notes[1]["id"]]
+
+
+def test_patch_with_a_non_json_body_is_415_and_changes_nothing(client, team):
+    """A text/plain or form PATCH is refused with 415, not read as 'no fields' and answered 200."""
+    acc = create(client, team.rep_a, "/api/accounts", account_body())
+    path = f"/api/accounts/{acc['id']}"
+    etag = client.get(path, headers=team.rep_a.headers).headers["ETag"]
+    for content_type, data in (
+        ("text/plain", '{"name": "Autre nom"}'),
+        ("application/x-www-form-urlencoded", "name=Autre+nom"),
+    ):
+        r = client.patch(
+            path,
+            data=data,
+            headers={**team.rep_a.headers, "If-Match": etag, "Content-Type": content_type},
+        )
+        assert r.status_code == 415
+        assert r.mimetype == "application/problem+json"
+    after = client.get(path, headers=team.rep_a.headers).get_json()
+    assert after["name"] == "Boulangerie Martin"
+    assert after["version"] == 1
