@@ -98,6 +98,9 @@ RAW_BODIES: list[tuple[str, bytes, str, int | None]] = [
     ("no content type", b'{"name": "x"}', "", 415),
 ]
 
+#: Actions whose success changes the records that refer to the one they act on.
+CASCADING_ACTIONS = ("/erase",)
+
 #: A field whose error a cross-field rule reports under another name.
 CROSS_FIELD = {"longitude": {"latitude"}}  # "latitude and longitude go together"
 BAD_PATH_IDS = ["not-a-uuid", "%00", "1" * 300, "00000000-0000-0000-0000-00000000000g", "%ED%A0%80"]
@@ -354,18 +357,24 @@ def db_rows(app: Flask) -> dict[tuple[str, Any], dict[str, Any]]:
     return rows
 
 
-def unexplained_changes(before: dict, after: dict, touched: set[str], known: set[str]) -> list[str]:
+def unexplained_changes(
+    before: dict, after: dict, touched: set[str], known: set[str], cascaded: set[str]
+) -> list[str]:
     """Rows that changed, appeared or vanished without a successful answer naming them.
 
     A record the test knows by id is explained only by an answer about that id; a side row
-    (status history, change log...) by an answer about a record it refers to.
+    (status history, change log...) by an answer about a record it refers to. An action that
+    cascades (GDPR erasure) explains every row that refers to the record it acted on.
     """
+
+    def refers_to(row: dict[str, Any], ids: set[str]) -> bool:
+        return any(str(v) in ids for k, v in row.items() if k.endswith("_id"))
 
     def explained(row: dict[str, Any]) -> bool:
         own = str(row.get("id"))
-        if own in touched or own in known:
-            return own in touched
-        return any(str(v) in touched for k, v in row.items() if k.endswith("_id"))
+        if refers_to(row, cascaded) or own in touched:
+            return True
+        return own not in known and refers_to(row, touched)
 
     out = []
     for key, row in before.items():
@@ -396,6 +405,7 @@ class Thrower:
         self.violations: list[str] = []
         #: Ids a successful answer created or changed: their rows may differ afterwards.
         self.touched: set[str] = set()
+        self.cascaded: set[str] = set()
         self.etags: dict[str, str] = {}
         #: Every row of the database once the world is built.
         self.before: dict[tuple[str, Any], dict[str, Any]] = {}
@@ -428,6 +438,8 @@ class Thrower:
         if 200 <= response.status_code < 300:
             self.touched.update(_ids_in(response.get_json(silent=True)))
             self.touched.update(_UUID.findall(path))
+            if path.endswith(CASCADING_ACTIONS):
+                self.cascaded.update(_UUID.findall(path))
             if response.headers.get("ETag"):
                 self.etags[path] = response.headers["ETag"]
         return response
@@ -436,7 +448,9 @@ class Thrower:
         """Fail with every violation seen, and with every row changed without a 2xx saying so."""
         after = db_rows(self.app)
         known = set(self.ctx.ids.values()) | {str(p.id) for p in self.ctx.team.all()}
-        self.violations.extend(unexplained_changes(self.before, after, self.touched, known))
+        self.violations.extend(
+            unexplained_changes(self.before, after, self.touched, known, self.cascaded)
+        )
         assert not self.violations, report(self.violations)
 
     def fields(self, rule: str, method: str) -> dict[str, dict[str, Any]]:

@@ -53,3 +53,45 @@ def test_migrations_match_models_and_downgrade_cleanly(empty_database_url: str) 
         tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()
         db.engine.dispose()
+
+
+def test_contact_search_text_migration_fills_existing_rows(empty_database_url: str) -> None:
+    """Contacts that existed before the search column get it filled, accents folded."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="d3dbe44c6f42")
+        now = "2026-01-01 00:00:00+00:00"
+        account_id, contact_id, user_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        hexes = {"a": account_id.hex, "c": contact_id.hex, "u": user_id.hex}
+        if db.engine.dialect.name == "postgresql":
+            hexes = {k: str(uuid.UUID(v)) for k, v in hexes.items()}
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, role, password_hash, active, created_at)"
+                    " VALUES (:u, 'r@x.fr', 'R', 'rep', 'x', true, :now)"
+                ),
+                {"u": hexes["u"], "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO accounts (id, created_at, updated_at, version, kind, name,"
+                    " country, status, owner_id, tags, custom, search_text)"
+                    " VALUES (:a, :now, :now, 1, 'company', 'X', 'FR', 'client', :u, '[]', '{}',"
+                    " 'x')"
+                ),
+                {"a": hexes["a"], "u": hexes["u"], "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO contacts (id, created_at, updated_at, version, account_id,"
+                    " first_name, last_name, social_links, is_primary, custom)"
+                    " VALUES (:c, :now, :now, 1, :a, 'Hélène', 'Dupré', '{}', false, '{}')"
+                ),
+                {"c": hexes["c"], "a": hexes["a"], "now": now},
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            value = conn.execute(text("SELECT search_text FROM contacts")).scalar_one()
+        assert value == "helene dupre"
+        db.engine.dispose()

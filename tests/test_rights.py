@@ -102,6 +102,10 @@ ENDPOINTS: dict[tuple[str, str], Expect] = {
     **_crud("contacts"),
     ("/api/contacts/<uuid:record_id>/consents", "GET"): Expect("read"),
     ("/api/contacts/<uuid:record_id>/consents", "POST"): Expect("act"),
+    ("/api/contacts/<uuid:record_id>/personal-data", "GET"): Expect("read"),
+    ("/api/contacts/<uuid:record_id>/erase", "POST"): Expect(
+        "elsewhere", MANAGERS, note="tests/test_gdpr.py::test_erasure_is_for_managers_in_scope"
+    ),
     **_crud("interactions"),
     **_crud("notes"),
     **_crud("followups"),

@@ -7,10 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, event
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..dbfuncs import fold
 from ..dbtypes import JSONDoc, UTCDateTime
 from ..enums import (
     AccountKind,
@@ -22,13 +21,15 @@ from ..enums import (
 )
 from ..extensions import db
 from ..records import Change, SyncedRecord, create
+from ..search import Searchable
 
 
-class Account(SyncedRecord, db.Model):
+class Account(Searchable, SyncedRecord, db.Model):
     """A customer or prospect: a company (B2B) or a private person (B2C)."""
 
     __tablename__ = "accounts"
     __entity__ = "account"
+    __search_fields__ = ("name", "trade_name", "first_name", "last_name", "city", "siret")
 
     kind: Mapped[AccountKind] = mapped_column(db_enum(AccountKind), default=AccountKind.COMPANY)
     #: Display name: raison sociale for a company, "Last First" for a person.
@@ -76,8 +77,6 @@ class Account(SyncedRecord, db.Model):
     #: {"mon": [["08:30", "12:00"], ["14:00", "18:30"]], ...}; a missing day is closed.
     opening_hours: Mapped[dict[str, list[list[str]]] | None] = mapped_column(JSONDoc)
     description: Mapped[str | None] = mapped_column(Text)
-    #: Accent-free lower-case names, SIRET and city, kept by an ORM event for search.
-    search_text: Mapped[str] = mapped_column(String(700), default="")
 
     __table_args__ = (Index("ix_accounts_owner_live", "owner_id", "deleted_at"),)
 
@@ -110,18 +109,3 @@ class StatusChange(SyncedRecord, db.Model):
     to_status: Mapped[LifecycleStatus] = mapped_column(db_enum(LifecycleStatus))
     changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-@event.listens_for(Account, "before_insert")
-@event.listens_for(Account, "before_update")
-def _refresh_search_text(mapper: object, connection: object, account: Account) -> None:
-    """Keep ``search_text`` in step with the fields it is built from, on every write path."""
-    parts = (
-        account.name,
-        account.trade_name,
-        account.first_name,
-        account.last_name,
-        account.city,
-        account.siret,
-    )
-    account.search_text = fold(" ".join(p for p in parts if p))[:700]

@@ -17,7 +17,7 @@ from sqlalchemy import Select, case, func, select
 from .. import access
 from ..auth.models import User
 from ..customfields.service import validate_custom
-from ..dbfuncs import fold, json_array_contains
+from ..dbfuncs import json_array_contains
 from ..dbtypes import utcnow
 from ..enums import AccountKind, InteractionKind, InteractionStatus, OpportunityStage
 from ..extensions import db
@@ -26,6 +26,7 @@ from ..interactions.models import Interaction
 from ..notes.models import Note
 from ..opportunities.models import Opportunity
 from ..orders.models import Order
+from ..search import matches
 from .models import Account, StatusChange
 
 #: Kinds of interaction that count as a visit for "last visit" and visit frequency.
@@ -119,7 +120,7 @@ def _person_name(last_name: str | None, first_name: str | None) -> str:
 def filter_accounts(stmt: Select, args: Mapping[str, Any], user: User) -> Select:
     """Apply the account list's filters."""
     if args.get("q"):
-        stmt = stmt.where(Account.search_text.contains(fold(args["q"]), autoescape=True))
+        stmt = stmt.where(matches(Account, args["q"]))
     if args.get("status"):
         stmt = stmt.where(Account.status.in_(args["status"]))
     if args.get("kind"):

@@ -10,11 +10,13 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from .. import access, crud, records
+from ..auth.models import Role
 from ..auth.tokens import current_actor, current_user
 from ..dbtypes import utcnow
 from ..extensions import db
+from .gdpr import erase_contact, personal_data
 from .models import Consent, Contact
-from .schemas import ConsentSchema, ContactListArgs, ContactSchema
+from .schemas import ConsentSchema, ContactListArgs, ContactSchema, PersonalDataSchema
 from .service import filter_contacts, prepare_contact
 
 blp = Blueprint("contacts", __name__, url_prefix="/api/contacts", description="People at accounts")
@@ -67,3 +69,27 @@ class ContactConsents(MethodView):
         consent = records.create(Consent, values, actor=current_actor())
         db.session.commit()
         return consent
+
+
+@blp.route("/<uuid:record_id>/personal-data")
+class ContactPersonalData(MethodView):
+    """GDPR right of access."""
+
+    @blp.response(200, PersonalDataSchema)
+    def get(self, record_id: uuid.UUID) -> Any:
+        """Everything held about the contact: the contact, consents, notes, interactions..."""
+        return personal_data(access.get_or_404(Contact, record_id, current_user()))
+
+
+@blp.route("/<uuid:record_id>/erase")
+class ContactErasure(MethodView):
+    """GDPR right to erasure."""
+
+    @blp.response(204)
+    def post(self, record_id: uuid.UUID) -> None:
+        """Erase the contact: anonymize it and the notes about them (manager or admin)"""
+        user = current_user()
+        contact = access.get_or_404(Contact, record_id, user)
+        access.require_role(user, Role.MANAGER, Role.ADMIN)
+        erase_contact(contact, actor=current_actor())
+        db.session.commit()

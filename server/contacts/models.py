@@ -13,13 +13,15 @@ from ..dbtypes import JSONDoc, UTCDateTime
 from ..enums import Channel, Civility, ConsentPurpose, ConsentState, db_enum
 from ..extensions import db
 from ..records import SyncedRecord
+from ..search import Searchable
 
 
-class Contact(SyncedRecord, db.Model):
+class Contact(Searchable, SyncedRecord, db.Model):
     """A person the reps deal with at an account."""
 
     __tablename__ = "contacts"
     __entity__ = "contact"
+    __search_fields__ = ("first_name", "last_name", "job_title", "email")
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
     civility: Mapped[Civility | None] = mapped_column(db_enum(Civility, 4))

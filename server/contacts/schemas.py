@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from ..crud import ChildListArgs, RecordSchema
 from ..enums import Channel, Civility, ConsentPurpose, ConsentState
 from ..fields import Email, Line, Phone, Timestamp, Url
+from ..followups.schemas import FollowUpSchema
+from ..interactions.schemas import InteractionSchema
+from ..notes.schemas import NoteSchema
+from ..opportunities.schemas import OpportunitySchema
 
 
 class ContactSchema(RecordSchema):
@@ -42,7 +46,7 @@ class ContactSchema(RecordSchema):
 class ContactListArgs(ChildListArgs):
     """Filters of the contact list."""
 
-    q = Line(100, metadata={"description": "Search first and last names"})
+    q = Line(100, metadata={"description": "Search names, job title, e-mail (accents ignored)"})
     email = Line(254)
 
 
@@ -55,3 +59,15 @@ class ConsentSchema(RecordSchema):
     state = fields.Enum(ConsentState, by_value=True, required=True)
     recorded_at = Timestamp(metadata={"description": "Defaults to now"})
     source = Line(120, required=True, metadata={"description": "visit, web form, call..."})
+
+
+class PersonalDataSchema(Schema):
+    """A subject access export: the contact and every record that names them."""
+
+    exported_at = Timestamp()
+    contact = fields.Nested(ContactSchema)
+    consents = fields.List(fields.Nested(ConsentSchema))
+    notes = fields.List(fields.Nested(NoteSchema))
+    interactions = fields.List(fields.Nested(InteractionSchema))
+    followups = fields.List(fields.Nested(FollowUpSchema))
+    opportunities = fields.List(fields.Nested(OpportunitySchema))

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from ..auth.models import User
 from ..customfields.service import validate_custom
 from ..extensions import db
+from ..search import matches
 from .models import Consent, Contact
 
 
@@ -23,16 +24,9 @@ def prepare_contact(values: dict[str, Any], record: Contact | None, user: User) 
 
 
 def filter_contacts(stmt: Select, args: Mapping[str, Any], user: User) -> Select:
-    """Apply the contact list's filters (name search is case-insensitive)."""
+    """Apply the contact list's filters (search ignores case and accents)."""
     if args.get("q"):
-        # Names are stored with their accents: fold the query only as far as the names are
-        # (lower case), or "Hélène" could never find Hélène.
-        needle = args["q"].lower()
-        full = func.lower(func.coalesce(Contact.first_name, "") + " " + Contact.last_name)
-        stmt = stmt.where(
-            full.contains(needle, autoescape=True)
-            | func.lower(Contact.last_name).contains(needle, autoescape=True)
-        )
+        stmt = stmt.where(matches(Contact, args["q"]))
     if args.get("email"):
         stmt = stmt.where(func.lower(Contact.email) == args["email"].lower())
     return stmt
