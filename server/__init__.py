@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import db, limiter, migrate
+from .extensions import compress, db, limiter, migrate
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,12 +29,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     limiter.init_app(app)
+    compress.init_app(app)
 
     from . import api, commands, errors, models, web
     from .auth import tokens
+    from .sync import changelog
 
     models.load_all()
     errors.init_app(app)
+    changelog.init_app(app)
     tokens.init_app(app)
     api.init_app(app)
     web.init_app(app)

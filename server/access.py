@@ -112,3 +112,15 @@ def can_see_user(user: User, other_id: uuid.UUID) -> bool:
     if allowed is not None:
         stmt = stmt.where(User.id.in_(allowed))
     return db.session.execute(stmt).first() is not None
+
+
+def account_ids_in_scope(user: User, *, include_deleted: bool) -> Select[tuple[uuid.UUID]]:
+    """Sub-select of the accounts ``user`` owns through their role, deleted ones included or not.
+
+    Sync needs the deleted ones: a tombstone must reach the devices that held the record.
+    """
+    stmt = select(Account.id)
+    if not include_deleted:
+        stmt = stmt.where(Account.deleted_at.is_(None))
+    clause = owner_ids_clause(user)
+    return stmt if clause is None else stmt.where(clause)

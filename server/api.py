@@ -98,6 +98,7 @@ def init_app(app: Flask) -> None:
     from .notes.api import blp as notes
     from .opportunities.api import blp as opportunities
     from .orders.api import blp as orders
+    from .sync.api import blp as sync
 
     api.init_app(app)
     api.spec.components.security_scheme(
@@ -114,6 +115,7 @@ def init_app(app: Flask) -> None:
         opportunities,
         orders,
         customfields,
+        sync,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(docs_assets)

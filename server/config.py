@@ -39,6 +39,11 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # A device token seen again within this many seconds does not rewrite last_seen.
         "DEVICE_SEEN_RESOLUTION_S": _int("TOURNEE_DEVICE_SEEN_RESOLUTION_S", 60),
         "API_PAGE_SIZE_MAX": _int("TOURNEE_PAGE_SIZE_MAX", 500),
+        # Flask-Compress: sync pages and lists go out compressed when the client accepts it.
+        "COMPRESS_MIMETYPES": ["application/json", "application/problem+json"],
+        "COMPRESS_ALGORITHM": ["gzip", "br", "deflate"],
+        "COMPRESS_MIN_SIZE": 1024,
+        "SYNC_RETENTION_DAYS": _int("TOURNEE_SYNC_RETENTION_DAYS", 90),
         # flask-smorest / OpenAPI
         "API_TITLE": "Tournée API",
         "API_VERSION": "1",

@@ -24,7 +24,7 @@ from .auth.models import Role, User
 from .auth.tokens import current_actor, current_user
 from .extensions import db
 from .fields import Line, Timestamp
-from .records import SyncedRecord
+from .records import Actor, SyncedRecord
 
 ALL_ROLES = (Role.REP, Role.MANAGER, Role.ADMIN)
 MAX_PAGE_SIZE = 500
@@ -142,9 +142,50 @@ def _prepare(res: Resource, values: dict[str, Any], record: Any, user: User) -> 
         raise  # unreachable: abort raised
 
 
+def write_create(res: Resource, data: dict[str, Any], user: User, actor: Actor) -> Any:
+    """Create a record of ``res`` from validated ``data`` through every rule (REST and sync).
+
+    Aborts with 403 (role), 409 (id taken) or 422 (rules, references).
+    """
+    access.require_role(user, *res.write_roles)
+    model = res.model
+    if data.get("id") is not None and db.session.get(model, data["id"]) is not None:
+        abort(409, message=f"A {model.__entity__} with id {data['id']} already exists.")
+    values = _prepare(res, dict(data), None, user)
+    _check_references(res, values, user)
+    return records.create(model, values, actor=actor)
+
+
+def write_update(
+    res: Resource, record: Any, data: dict[str, Any], user: User, actor: Actor
+) -> records.Change | None:
+    """Apply validated partial ``data`` to ``record`` through every rule (REST and sync)."""
+    if "id" in data and data["id"] != record.id:
+        invalid({"id": ["Cannot be changed."]})
+    data = {k: v for k, v in data.items() if k != "id"}
+    for name in res.immutable:
+        if name in data and data[name] != getattr(record, name):
+            invalid({name: ["Cannot be changed."]})
+    current = {key: getattr(record, key) for key in res.schema().load_fields if key != "id"}
+    merged = _prepare(res, {**current, **data}, record, user)
+    _check_references(res, merged, user)
+    return records.update(record, merged, actor=actor)
+
+
+def write_delete(res: Resource, record: Any, user: User, actor: Actor) -> records.Change:
+    """Soft-delete ``record`` if the caller's role may (REST and sync)."""
+    access.require_role(user, *res.delete_roles)
+    return records.delete(record, actor=actor)
+
+
+#: entity name -> its Resource, filled by :func:`register` (the sync push uses it).
+RESOURCES: dict[str, Resource] = {}
+
+
 def register(blp: Blueprint, res: Resource, url: str) -> None:
     """Add ``url`` (collection) and ``url/<id>`` (item) views for ``res`` to ``blp``."""
     model, schema = res.model, res.schema
+    RESOURCES[model.__entity__] = res
     name = model.__name__
 
     def list_records(self: MethodView, args: dict[str, Any], pagination_parameters: Any) -> Any:
@@ -165,13 +206,7 @@ def register(blp: Blueprint, res: Resource, url: str) -> None:
         return db.session.scalars(stmt.limit(size).offset((page - 1) * size)).all()
 
     def create_record(self: MethodView, data: dict[str, Any]) -> Any:
-        user = current_user()
-        access.require_role(user, *res.write_roles)
-        if data.get("id") is not None and db.session.get(model, data["id"]) is not None:
-            abort(409, message=f"A {model.__entity__} with id {data['id']} already exists.")
-        values = _prepare(res, dict(data), None, user)
-        _check_references(res, values, user)
-        record = records.create(model, values, actor=current_actor())
+        record = write_create(res, data, current_user(), current_actor())
         db.session.commit()
         blp.set_etag(etag_data(record))
         location = url_for(f"{blp.name}.{name}ById", record_id=record.id)
@@ -187,16 +222,7 @@ def register(blp: Blueprint, res: Resource, url: str) -> None:
         record = access.get_or_404(model, record_id, user)
         access.require_role(user, *res.write_roles)
         blp.check_etag(etag_data(record))
-        if "id" in data and data["id"] != record.id:
-            invalid({"id": ["Cannot be changed."]})
-        data.pop("id", None)
-        for name_ in res.immutable:
-            if name_ in data and data[name_] != getattr(record, name_):
-                invalid({name_: ["Cannot be changed."]})
-        current = {key: getattr(record, key) for key in schema().load_fields if key != "id"}
-        merged = _prepare(res, {**current, **data}, record, user)
-        _check_references(res, merged, user)
-        records.update(record, merged, actor=current_actor())
+        write_update(res, record, data, user, current_actor())
         db.session.commit()
         blp.set_etag(etag_data(record))
         return record
@@ -206,7 +232,7 @@ def register(blp: Blueprint, res: Resource, url: str) -> None:
         record = access.get_or_404(model, record_id, user)
         access.require_role(user, *res.delete_roles)
         blp.check_etag(etag_data(record))
-        records.delete(record, actor=current_actor())
+        write_delete(res, record, user, current_actor())
         db.session.commit()
 
     title = res.title

@@ -248,6 +248,7 @@ VALID: dict[tuple[str, str], Callable[[Ctx], dict[str, Any]]] = {
         "password": "long enough password",
     },
     ("/api/teams", "POST"): lambda c: {"name": c.new("Équipe ")},
+    ("/api/sync/push", "POST"): lambda c: {"protocol": 1, "mutations": []},
     ("/api/accounts", "POST"): lambda c: {"name": c.new("Boulangerie "), "city": "Lyon"},
     ("/api/contacts", "POST"): lambda c: {"account_id": c.ids["accounts"], "last_name": "Durand"},
     ("/api/contacts/<uuid:record_id>/consents", "POST"): lambda c: {
@@ -340,8 +341,8 @@ def blamed(response: TestResponse) -> set[str]:
 
 # --- the database, before and after ----------------------------------------------------------
 
-#: Columns that change on every authenticated request.
-VOLATILE = {("devices", "last_seen_at")}
+#: Columns that change on every authenticated request, or every sync request.
+VOLATILE = {("devices", "last_seen_at"), ("devices", "last_sync_at")}
 
 
 def db_rows(app: Flask) -> dict[tuple[str, Any], dict[str, Any]]:

@@ -122,6 +122,15 @@ ENDPOINTS: dict[tuple[str, str], Expect] = {
     ("/api/teams", "POST"): Expect("create", ADMIN_ONLY),
     ("/api/devices", "GET"): Expect("list"),
     ("/api/devices/<uuid:device_id>/revoke", "POST"): Expect("act"),
+    ("/api/sync/push", "POST"): Expect(
+        "elsewhere", note="tests/test_sync_push.py::test_other_reps_records_are_rejected_not_leaked"
+    ),
+    ("/api/sync/pull", "GET"): Expect(
+        "elsewhere", note="tests/test_sync_pull.py::test_pull_never_shows_another_reps_records"
+    ),
+    ("/api/sync/bootstrap", "GET"): Expect(
+        "elsewhere", note="tests/test_sync_pull.py::test_pull_never_shows_another_reps_records"
+    ),
 }
 
 #: Endpoints reachable without a token, with a path to call them by.

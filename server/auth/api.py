@@ -176,6 +176,11 @@ class UserById(MethodView):
                     errors={"json": {"email": ["Already used."]}},
                 )
             user.email = data["email"].lower()
+        if ("role" in data and data["role"] != user.role) or (
+            "team_id" in data and data["team_id"] != user.team_id
+        ):
+            # What the user may see changes wholesale: their devices must download again.
+            user.scope_generation += 1
         for name in ("name", "role", "team_id", "active"):
             if name in data:
                 setattr(user, name, data[name])

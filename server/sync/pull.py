@@ -1,0 +1,230 @@
+"""Pull (changes since a cursor) and bootstrap (a consistent snapshot of a user's slice)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+
+from sync.protocol import Cursor, ResyncRequired
+
+from .. import access
+from ..accounts.models import Account
+from ..auth.models import Role, User
+from ..extensions import db
+from .entities import BOOTSTRAP_ORDER, CHILD_ENTITIES, model_and_schema
+from .models import ChangeRow, SyncState
+
+EntryOp = Literal["put", "delete", "drop"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One record's news for a device."""
+
+    entity: str
+    id: uuid.UUID
+    op: EntryOp
+    version: int | None = None
+    data: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Wire form."""
+        out: dict[str, Any] = {"entity": self.entity, "id": str(self.id), "op": self.op}
+        if self.version is not None:
+            out["version"] = self.version
+        if self.data is not None:
+            out["data"] = self.data
+        return out
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a pull or bootstrap."""
+
+    cursor: str
+    has_more: bool
+    entries: list[Entry]
+
+
+def head_seq() -> int:
+    """The highest committed change number (commit order makes everything below final)."""
+    return db.session.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0
+
+
+def purge_horizon() -> int:
+    """Changes up to this seq were purged: older cursors must resync."""
+    state = db.session.get(SyncState, 1)
+    return state.purged_through_seq if state else 0
+
+
+def _owner_set(user: User) -> set[uuid.UUID] | None:
+    """Owners whose accounts ``user`` sees; None for everyone (admin)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.MANAGER and user.team_id is not None:
+        return set(db.session.scalars(select(User.id).where(User.team_id == user.team_id)))
+    return {user.id}
+
+
+def _visible_account_ids(user: User, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``ids`` are live accounts in ``user``'s scope now."""
+    if not ids:
+        return set()
+    stmt = access.scoped(select(Account.id).where(Account.id.in_(ids)), Account, user)
+    return set(db.session.scalars(stmt))
+
+
+def _state_entries(entity: str, ids: list[uuid.UUID], visible: set[uuid.UUID]) -> list[Entry]:
+    """Latest state of records: put when live and under a visible account, else delete."""
+    found = model_and_schema(entity)
+    if found is None:
+        return []
+    model, schema = found
+    rows = {r.id: r for r in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    out = []
+    for record_id in ids:
+        record = rows.get(record_id)
+        account_id = record.id if entity == "account" else getattr(record, "account_id", None)
+        live = record is not None and record.deleted_at is None
+        if live and (account_id is None or account_id in visible):
+            out.append(Entry(entity, record_id, "put", record.version, schema.dump(record)))
+        else:
+            out.append(Entry(entity, record_id, "delete"))
+    return out
+
+
+def _subtree(account_id: uuid.UUID) -> list[Entry]:
+    """An account entering scope: the account and every live record under it."""
+    out = []
+    for entity in ("account", *CHILD_ENTITIES):
+        model, schema = model_and_schema(entity)  # type: ignore[misc]
+        column = model.id if entity == "account" else model.account_id
+        rows = db.session.scalars(
+            select(model).where(column == account_id, model.deleted_at.is_(None)).order_by(model.id)
+        )
+        out.extend(Entry(entity, r.id, "put", r.version, schema.dump(r)) for r in rows)
+    return out
+
+
+def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
+    """The changes after ``cursor`` that ``user`` may see, latest state per record."""
+    if cursor.scope != user.scope_generation or cursor.seq < purge_horizon():
+        raise ResyncRequired("Your copy is too old or your scope changed: download it again.")
+    head = head_seq()  # read first: everything up to head is committed and final
+    owners = _owner_set(user)
+    in_scope = access.account_ids_in_scope(user, include_deleted=True)
+    condition = ChangeRow.account_id.in_(in_scope) | ChangeRow.account_id.is_(None)
+    if owners is not None:
+        condition = condition | ChangeRow.old_owner_id.in_(owners)
+    rows = db.session.execute(
+        select(
+            ChangeRow.seq,
+            ChangeRow.entity,
+            ChangeRow.record_id,
+            ChangeRow.account_id,
+            ChangeRow.old_owner_id,
+            ChangeRow.new_owner_id,
+        )
+        .where(ChangeRow.seq > cursor.seq, ChangeRow.seq <= head, condition)
+        .order_by(ChangeRow.seq)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    new_seq = rows[-1].seq if has_more else head
+
+    # Accounts entering or leaving scope, by the last reassignment in this page.
+    moves: dict[uuid.UUID, str] = {}
+    if owners is not None:
+        for row in rows:
+            if row.old_owner_id is None:
+                continue
+            before, after = row.old_owner_id in owners, row.new_owner_id in owners
+            if before != after:
+                moves[row.record_id] = "enter" if after else "drop"
+    latest: dict[tuple[str, uuid.UUID], int] = {}
+    for row in rows:
+        if row.account_id in moves:
+            continue  # covered by the account's whole subtree, or by its drop
+        latest[(row.entity, row.record_id)] = row.seq
+    by_entity: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for entity, record_id in sorted(latest, key=latest.get):  # type: ignore[arg-type]
+        by_entity[entity].append(record_id)
+    account_ids = {row.account_id for row in rows if row.account_id is not None}
+    visible = _visible_account_ids(user, account_ids)
+
+    entries: list[Entry] = []
+    for entity in BOOTSTRAP_ORDER:  # parents before children
+        if by_entity.get(entity):
+            entries.extend(_state_entries(entity, by_entity[entity], visible))
+    for account_id, move in moves.items():
+        if move == "drop":
+            entries.append(Entry("account", account_id, "drop"))
+        elif account_id in _visible_account_ids(user, {account_id}):
+            entries.extend(_subtree(account_id))
+    return Page(Cursor(new_seq, user.scope_generation).encode(), has_more, entries)
+
+
+# -- bootstrap -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BootstrapCursor:
+    """Where an interrupted first download resumes: watermark, entity, last id."""
+
+    watermark: int
+    entity_index: int
+    after: uuid.UUID | None
+    scope: int
+
+    def encode(self) -> str:
+        """Opaque string form."""
+        after = self.after.hex if self.after else "-"
+        return f"b1.{self.watermark}.{self.entity_index}.{after}.{self.scope}"
+
+    @classmethod
+    def decode(cls, text: str) -> BootstrapCursor:
+        """Parse a bootstrap cursor; ValueError when malformed."""
+        parts = text.split(".")
+        if len(parts) != 5 or parts[0] != "b1":
+            raise ValueError("malformed bootstrap cursor")
+        watermark, index, scope = int(parts[1]), int(parts[2]), int(parts[4])
+        if not (0 <= index <= len(BOOTSTRAP_ORDER)) or watermark < 0 or not 0 <= scope < 2**31:
+            raise ValueError("malformed bootstrap cursor")
+        after = None if parts[3] == "-" else uuid.UUID(hex=parts[3])
+        return cls(watermark, index, after, scope)
+
+
+def bootstrap(user: User, cursor: BootstrapCursor | None, *, limit: int) -> Page:
+    """One page of the user's whole slice; the last page's cursor is a pull cursor.
+
+    The first page fixes the watermark ``S`` (the change-log head) before reading any
+    record. Every page then reads records at a state at least as new as ``S``; whatever
+    changes afterwards has a ``seq`` above ``S`` and comes with the pulls that follow.
+    """
+    if cursor is None:
+        cursor = BootstrapCursor(head_seq(), 0, None, user.scope_generation)
+    elif cursor.scope != user.scope_generation or cursor.watermark < purge_horizon():
+        raise ResyncRequired("Your scope changed during the download: start it again.")
+    entries: list[Entry] = []
+    index, after = cursor.entity_index, cursor.after
+    while index < len(BOOTSTRAP_ORDER) and len(entries) < limit:
+        entity = BOOTSTRAP_ORDER[index]
+        model, schema = model_and_schema(entity)  # type: ignore[misc]
+        stmt = access.scoped(select(model), model, user).order_by(model.id)
+        if after is not None:
+            stmt = stmt.where(model.id > after)
+        rows = db.session.scalars(stmt.limit(limit - len(entries))).all()
+        entries.extend(Entry(entity, r.id, "put", r.version, schema.dump(r)) for r in rows)
+        if len(entries) < limit:
+            index, after = index + 1, None
+        else:
+            after = rows[-1].id if rows else after
+    if index >= len(BOOTSTRAP_ORDER):
+        return Page(Cursor(cursor.watermark, cursor.scope).encode(), False, entries)
+    next_cursor = BootstrapCursor(cursor.watermark, index, after, cursor.scope)
+    return Page(next_cursor.encode(), True, entries)

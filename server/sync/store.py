@@ -1,0 +1,256 @@
+"""The SQLAlchemy side of a push: ``sync.push.Store`` for one device, in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from sync.merge import merge_update
+from sync.protocol import FOR_REVIEW, Mutation, Outcome, Status, outcome_from_json, outcome_to_json
+from sync.push import Applied, Rejected
+
+from .. import access, crud
+from ..accounts.models import Account
+from ..auth.models import Device, User
+from ..dbtypes import utcnow
+from ..errors import field_errors
+from ..extensions import db
+from ..records import Actor
+from . import changelog
+from .entities import ENTITIES, resource
+from .jsonvalues import storable
+from .models import ChangeRow, ReviewItem, ReviewKind, ReviewStatus, SyncMutation
+
+#: HTTP statuses of the shared write rules, as rejection reasons a device can show.
+_REASONS = {403: "forbidden", 404: "not_found", 409: "conflicting_data", 422: "invalid"}
+
+
+class SqlStore:
+    """Storage of one device's push (``sync.push.Store``)."""
+
+    def __init__(self, user: User, device: Device) -> None:
+        self.user = user
+        self.device = device
+        self.actor = Actor(user_id=user.id, device_id=device.id)
+
+    # -- bookkeeping -------------------------------------------------------------------
+
+    def lock_device(self) -> None:
+        """Write to the device row first: concurrent pushes of one device queue here.
+
+        On PostgreSQL the row lock serializes them; on SQLite the write takes the
+        database write lock before anything is read, so a replayed batch always sees
+        the first one's results.
+        """
+        db.session.execute(
+            update(Device).where(Device.id == self.device.id).values(last_sync_at=utcnow())
+        )
+        db.session.refresh(self.device)
+
+    def last_mid(self) -> int:
+        """The device's last processed mutation id."""
+        return self.device.last_mid
+
+    def set_last_mid(self, mid: int) -> None:
+        """Move the device's last processed mutation id, in this transaction."""
+        self.device.last_mid = mid
+
+    def stored_outcomes(self, mids: Iterable[int]) -> Mapping[int, Outcome]:
+        """Outcomes already given to these mids by this device."""
+        wanted = list(mids)
+        if not wanted:
+            return {}
+        rows = db.session.scalars(
+            select(SyncMutation).where(
+                SyncMutation.device_id == self.device.id, SyncMutation.mid.in_(wanted)
+            )
+        )
+        return {row.mid: outcome_from_json(row.outcome) for row in rows}
+
+    def failed_creates(self) -> set[uuid.UUID]:
+        """Records whose create from this device was rejected or blocked and is still open."""
+        return set(
+            db.session.scalars(
+                select(ReviewItem.record_id).where(
+                    ReviewItem.device_id == self.device.id,
+                    ReviewItem.op == "create",
+                    ReviewItem.kind.in_([ReviewKind.REJECTED, ReviewKind.BLOCKED]),
+                    ReviewItem.status == ReviewStatus.OPEN,
+                )
+            )
+        )
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Run one mutation in a SAVEPOINT; the shared rules' errors become rejections."""
+        position = changelog.mark()
+        try:
+            with db.session.begin_nested():
+                yield
+        except Rejected:
+            changelog.discard_since(position)
+            raise
+        except HTTPException as exc:
+            changelog.discard_since(position)
+            data = getattr(exc, "data", None) or {}
+            messages = data.get("errors") or data.get("messages")
+            raise Rejected(
+                _REASONS.get(exc.code or 0, "refused"),
+                data.get("message") or exc.description or "Refused.",
+                {e["field"]: e["detail"] for e in field_errors(messages)} if messages else None,
+            ) from exc
+        except IntegrityError as exc:
+            changelog.discard_since(position)
+            raise Rejected("conflicting_data", "Conflicts with existing data.") from exc
+        except StaleDataError as exc:
+            changelog.discard_since(position)
+            raise Rejected(
+                "concurrent_update", "Changed by someone else at the same time."
+            ) from exc
+
+    # -- applying ----------------------------------------------------------------------
+
+    def apply(self, mutation: Mutation) -> Applied:
+        """Write one mutation with the REST API's schemas, rules and write layer."""
+        spec = ENTITIES.get(mutation.entity)
+        res = resource(mutation.entity)
+        if spec is None or res is None:
+            raise Rejected("unknown_entity", f"Unknown entity '{mutation.entity}'.")
+        if not spec.pushable:
+            raise Rejected(
+                "read_only", f"{mutation.entity} records are written by the server only."
+            )
+        if mutation.op == "create":
+            data = self._load(res, {**mutation.fields, "id": str(mutation.id)}, partial=False)
+            record = crud.write_create(res, data, self.user, self.actor)
+            return Applied(Status.APPLIED, record.version)
+        record = db.session.get(res.model, mutation.id)
+        already_deleted = record is not None and record.deleted_at is not None
+        if mutation.op == "delete" and already_deleted and self._had_in_scope(record):
+            return Applied(Status.APPLIED, record.version)  # deleting twice is deleting
+        record = access.get_or_404(res.model, mutation.id, self.user)
+        if mutation.op == "delete":
+            crud.write_delete(res, record, self.user, self.actor)
+            return Applied(Status.APPLIED, record.version)
+        return self._update(res, record, mutation)
+
+    def _had_in_scope(self, record: Any) -> bool:
+        """True when a (possibly deleted) record hangs under an account in the user's scope."""
+        account_id = changelog.account_of(record)
+        if account_id is None:
+            return True
+        scope = access.account_ids_in_scope(self.user, include_deleted=True)
+        return db.session.execute(scope.where(Account.id == account_id)).first() is not None
+
+    def _update(self, res: crud.Resource, record: Any, mutation: Mutation) -> Applied:
+        """Merge a device update with what others changed since its base version."""
+        data = self._load(res, dict(mutation.fields), partial=True)
+        data.pop("id", None)
+        spec = ENTITIES[mutation.entity]
+        result = merge_update(
+            device_fields=data,
+            current={name: getattr(record, name) for name in data},
+            server_changed=self._changed_since(mutation),
+            policy_of=spec.policy,
+            default_policy=spec.default_policy,
+        )
+        if result.write:
+            crud.write_update(res, record, result.write, self.user, self.actor)
+        return Applied(result.status, record.version, result.conflicts, result.kept)
+
+    def _changed_since(self, mutation: Mutation) -> dict[str, Any]:
+        """Fields others changed after the device's base version -> their value at that base."""
+        rows = db.session.scalars(
+            select(ChangeRow)
+            .where(
+                ChangeRow.entity == mutation.entity,
+                ChangeRow.record_id == mutation.id,
+                ChangeRow.version > (mutation.base_version or 0),
+                (ChangeRow.device_id != self.device.id) | ChangeRow.device_id.is_(None),
+            )
+            .order_by(ChangeRow.seq)
+        )
+        base: dict[str, Any] = {}
+        for row in rows:
+            for name, (old, _new) in row.fields.items():
+                base.setdefault(name, old)
+        return base
+
+    @staticmethod
+    def _load(res: crud.Resource, fields: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+        """Validate device fields with the resource's REST schema."""
+        try:
+            return res.schema().load(fields, partial=partial)
+        except ValidationError as err:
+            messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+            raise Rejected(
+                "invalid",
+                "Some fields are invalid.",
+                {e["field"]: e["detail"] for e in field_errors(messages)},
+            ) from err
+
+    # -- recording ---------------------------------------------------------------------
+
+    def record(self, mutation: Mutation, outcome: Outcome, applied: Applied | None) -> Outcome:
+        """Store the outcome (for replays) and, for conflicts and failures, a review item."""
+        if outcome.status in FOR_REVIEW:
+            item = ReviewItem(
+                id=uuid.uuid4(),
+                kind=ReviewKind(outcome.status.value),
+                device_id=self.device.id,
+                user_id=self.user.id,
+                mid=mutation.mid,
+                entity=mutation.entity[:30],
+                record_id=mutation.id,
+                account_id=self._account_of(mutation),
+                op=mutation.op,
+                payload=storable(dict(mutation.fields)),
+                conflicts={
+                    c.field: storable(
+                        {"base": c.base, "server": c.server, "device": c.device, "winner": c.winner}
+                    )
+                    for c in (applied.conflicts if applied else ())
+                },
+                reason=outcome.reason,
+                detail=outcome.detail,
+                errors=storable(outcome.errors) if outcome.errors else None,
+            )
+            db.session.add(item)
+            outcome = Outcome(**{**outcome.__dict__, "review_id": item.id})
+        db.session.add(
+            SyncMutation(
+                device_id=self.device.id,
+                mid=mutation.mid,
+                user_id=self.user.id,
+                entity=mutation.entity[:30],
+                op=mutation.op,
+                record_id=mutation.id,
+                base_version=mutation.base_version,
+                payload=storable(dict(mutation.fields)),
+                outcome=storable(outcome_to_json(outcome)),
+                status=outcome.status.value,
+            )
+        )
+        return outcome
+
+    def _account_of(self, mutation: Mutation) -> uuid.UUID | None:
+        """The account a mutation concerns, so reviewers see only their team's items."""
+        if mutation.entity == "account":
+            return mutation.id
+        res = resource(mutation.entity)
+        if res is not None:
+            record = db.session.get(res.model, mutation.id)
+            if record is not None:
+                return changelog.account_of(record)
+        try:
+            return uuid.UUID(str(mutation.fields.get("account_id")))
+        except ValueError:
+            return None

@@ -1,0 +1,163 @@
+"""Processing a device's pushed batch: order, idempotency, failure isolation, dependencies.
+
+The algorithm is here, as plain Python; the storage (records, change log, stored outcomes,
+review items) is behind :class:`Store`, which the server implements with SQLAlchemy inside
+one transaction. See docs/sync-protocol.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .merge import FieldConflict
+from .protocol import BadBatch, Mutation, Outcome, Status
+
+
+class Rejected(Exception):
+    """A mutation that cannot be applied; it is kept for review, never dropped."""
+
+    def __init__(self, reason: str, detail: str, errors: Mapping[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying one mutation did."""
+
+    status: Status
+    version: int | None
+    conflicts: tuple[FieldConflict, ...] = ()
+    kept: Mapping[str, str] | None = None
+
+
+class Store(Protocol):
+    """What the push algorithm needs from storage, all within one transaction."""
+
+    def last_mid(self) -> int:
+        """The highest mutation id of this device processed so far."""
+
+    def stored_outcomes(self, mids: Iterable[int]) -> Mapping[int, Outcome]:
+        """Outcomes already given to these mids (a replay returns them unchanged)."""
+
+    def failed_creates(self) -> set[uuid.UUID]:
+        """Ids of records whose create from this device was rejected or blocked, unresolved."""
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: leaving it by an exception undoes only this mutation."""
+
+    def apply(self, mutation: Mutation) -> Applied:
+        """Write one mutation through the application's rules, or raise :class:`Rejected`."""
+
+    def record(self, mutation: Mutation, outcome: Outcome, applied: Applied | None) -> Outcome:
+        """Store the outcome (and a review item when due); return it with its review id."""
+
+    def set_last_mid(self, mid: int) -> None:
+        """Move the device's last processed mutation id (same transaction as the effects)."""
+
+
+def check_order(mutations: Sequence[Mutation]) -> None:
+    """Mutation ids must strictly increase within a batch (the device's outbox order)."""
+    for previous, current in itertools.pairwise(mutations):
+        if current.mid <= previous.mid:
+            raise BadBatch(
+                f"mutation ids must strictly increase: {current.mid} follows {previous.mid}"
+            )
+
+
+def referenced_ids(mutation: Mutation) -> set[uuid.UUID]:
+    """Records a mutation depends on: its own (update/delete) and those its fields name."""
+    ids = set() if mutation.op == "create" else {mutation.id}
+    for name, value in mutation.fields.items():
+        values = value if name == "contact_ids" and isinstance(value, list) else [value]
+        if name.endswith("_id") or name == "contact_ids":
+            ids.update(_as_uuid(v) for v in values if _as_uuid(v) is not None)
+    ids.discard(None)  # type: ignore[arg-type]
+    return ids
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    """``value`` as a UUID, or None when it is not one (validation reports that later)."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def process_batch(store: Store, mutations: Sequence[Mutation]) -> list[Outcome]:
+    """Apply a device's batch and return one outcome per mutation, in order.
+
+    A mutation already processed (its outcome is stored) is not applied again: its
+    original outcome is returned. Each new one runs in a savepoint, so a rejection undoes
+    only itself; one that depends on a failed create is blocked. The device's last mid
+    moves in the caller's transaction, with the effects.
+    """
+    check_order(mutations)
+    stored = store.stored_outcomes(m.mid for m in mutations)
+    failed = store.failed_creates()
+    outcomes: list[Outcome] = []
+    for mutation in mutations:
+        if mutation.mid in stored:
+            outcomes.append(stored[mutation.mid])
+            continue
+        outcomes.append(_process_one(store, mutation, failed))
+    if mutations:
+        store.set_last_mid(max(store.last_mid(), mutations[-1].mid))
+    return outcomes
+
+
+def _process_one(store: Store, mutation: Mutation, failed: set[uuid.UUID]) -> Outcome:
+    """Apply, block or reject one new mutation, and record what happened."""
+    blockers = referenced_ids(mutation) & failed
+    if blockers:
+        if mutation.op == "create":
+            failed.add(mutation.id)
+        outcome = Outcome(
+            mutation.mid,
+            Status.BLOCKED,
+            mutation.id,
+            reason="depends_on_rejected",
+            detail="Depends on a record whose creation was rejected: "
+            + ", ".join(sorted(str(b) for b in blockers)),
+        )
+        return store.record(mutation, outcome, None)
+    try:
+        with store.savepoint():
+            applied = store.apply(mutation)
+    except Rejected as rejection:
+        if mutation.op == "create":
+            failed.add(mutation.id)
+        outcome = Outcome(
+            mutation.mid,
+            Status.REJECTED,
+            mutation.id,
+            reason=rejection.reason,
+            detail=rejection.detail,
+            errors=rejection.errors,
+        )
+        return store.record(mutation, outcome, None)
+    merged = applied.kept and applied.status is not Status.APPLIED
+    outcome = Outcome(
+        mutation.mid,
+        applied.status,
+        mutation.id,
+        version=applied.version,
+        fields=dict(applied.kept) if merged else None,
+        detail=_describe(applied.conflicts),
+    )
+    return store.record(mutation, outcome, applied)
+
+
+def _describe(conflicts: Iterable[FieldConflict]) -> str | None:
+    """A sentence for the device's sync screen."""
+    parts = [f"{c.field}: {c.winner} value kept" for c in conflicts]
+    return ("Changed on both sides; " + "; ".join(parts)) if parts else None
