@@ -99,6 +99,7 @@ def init_app(app: Flask) -> None:
     from .opportunities.api import blp as opportunities
     from .orders.api import blp as orders
     from .sync.api import blp as sync
+    from .sync.review_api import blp as sync_review
 
     api.init_app(app)
     api.spec.components.security_scheme(
@@ -116,6 +117,7 @@ def init_app(app: Flask) -> None:
         orders,
         customfields,
         sync,
+        sync_review,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(docs_assets)

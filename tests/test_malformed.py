@@ -249,6 +249,7 @@ VALID: dict[tuple[str, str], Callable[[Ctx], dict[str, Any]]] = {
     },
     ("/api/teams", "POST"): lambda c: {"name": c.new("Équipe ")},
     ("/api/sync/push", "POST"): lambda c: {"protocol": 1, "mutations": []},
+    ("/api/sync/review/<uuid:item_id>/resolve", "POST"): lambda c: {"action": "discard"},
     ("/api/accounts", "POST"): lambda c: {"name": c.new("Boulangerie "), "city": "Lyon"},
     ("/api/contacts", "POST"): lambda c: {"account_id": c.ids["accounts"], "last_name": "Durand"},
     ("/api/contacts/<uuid:record_id>/consents", "POST"): lambda c: {
@@ -308,8 +309,9 @@ def openapi_path(rule: str) -> str:
 
 
 def prefix_of(rule: str) -> str:
-    """First path segment after /api/."""
-    return rule.removeprefix("/api/").split("/")[0]
+    """First path segment after /api/ (two for /api/sync/..., whose areas differ)."""
+    parts = rule.removeprefix("/api/").split("/")
+    return "/".join(parts[:2]) if parts[0] == "sync" else parts[0]
 
 
 def problem_errors(response: TestResponse, *, expect: int | None = None) -> list[str]:
@@ -479,6 +481,7 @@ class Thrower:
 
     def fill(self, rule: str) -> str:
         """The path of a live record for ``rule`` (ValueError when the walker cannot tell)."""
+        rule = rule.replace("<string:entity>", "account")  # the audit trail's record kind
         params = _PARAM.findall(rule)
         if not params:
             return rule
@@ -654,6 +657,21 @@ def build(app: Flask, client: FlaskClient, team: TeamFixture) -> Thrower:
         definition = {"entity": entity, "key": "k", "label": "K", "type": "text"}
         r = client.post("/api/custom-fields", json=definition, headers=team.admin.headers)
         assert r.status_code == 201, r.get_json()
+    # A rejected device change, for the review endpoints; the audit trail of the account.
+    bad_create = {
+        "mid": 1,
+        "entity": "account",
+        "op": "create",
+        "id": str(uuid.uuid4()),
+        "fields": {"name": "x", "postal_code": "bad"},
+    }
+    r = client.post(
+        "/api/sync/push",
+        json={"protocol": 1, "mutations": [bad_create]},
+        headers=team.admin.headers,
+    )
+    ctx.ids["sync/review"] = r.get_json()["outcomes"][0]["review_id"]
+    ctx.ids["sync/audit"] = ctx.ids["accounts"]
     ctx.ids["users"] = str(team.rep_c.id)
     with app.app_context():
         spare = Device(id=uuid.uuid4(), user_id=team.rep_c.id, name="spare")

@@ -128,6 +128,18 @@ ENDPOINTS: dict[tuple[str, str], Expect] = {
     ("/api/sync/pull", "GET"): Expect(
         "elsewhere", note="tests/test_sync_pull.py::test_pull_never_shows_another_reps_records"
     ),
+    ("/api/sync/review", "GET"): Expect(
+        "elsewhere", MANAGERS, note="tests/test_sync_review.py::test_review_list_is_for_the_team"
+    ),
+    ("/api/sync/review/<uuid:item_id>", "GET"): Expect(
+        "elsewhere", MANAGERS, note="tests/test_sync_review.py::test_review_list_is_for_the_team"
+    ),
+    ("/api/sync/review/<uuid:item_id>/resolve", "POST"): Expect(
+        "elsewhere", MANAGERS, note="tests/test_sync_review.py (choose, apply, discard)"
+    ),
+    ("/api/sync/audit/<string:entity>/<uuid:record_id>", "GET"): Expect(
+        "elsewhere", note="tests/test_sync_review.py::test_audit_trail_lists_every_change"
+    ),
     ("/api/sync/bootstrap", "GET"): Expect(
         "elsewhere", note="tests/test_sync_pull.py::test_pull_never_shows_another_reps_records"
     ),
@@ -296,7 +308,12 @@ def api_endpoints(app: Flask) -> set[tuple[str, str]]:
 
 
 def fill(rule: str, value: str) -> str:
-    """Put ``value`` in the one ``<uuid:...>`` parameter of ``rule`` (ValueError otherwise)."""
+    """Put ``value`` in the one ``<uuid:...>`` parameter of ``rule`` (ValueError otherwise).
+
+    An ``<string:entity>`` parameter (the audit trail's) names the kind of record: the
+    walker's records are accounts.
+    """
+    rule = rule.replace("<string:entity>", "account")
     params = _PARAM.findall(rule)
     if len(params) > 1 or any(converter != "uuid" for converter, _ in params):
         raise ValueError(f"the walker cannot fill the parameters of {rule}")

@@ -56,6 +56,11 @@ class DeviceSchema(Schema):
     created_at = Timestamp()
     last_seen_at = Timestamp(allow_none=True)
     revoked_at = Timestamp(allow_none=True)
+    last_sync_at = Timestamp(allow_none=True)
+    last_mid = fields.Integer(metadata={"description": "Last mutation id the server processed"})
+    pending_reported = fields.Integer(
+        allow_none=True, metadata={"description": "Changes waiting on the device at its last push"}
+    )
 
 
 class SessionSchema(Schema):
