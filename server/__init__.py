@@ -33,11 +33,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import api, commands, errors, models, web
     from .auth import tokens
-    from .sync import changelog
+    from .sync import changelog, retention
 
     models.load_all()
     errors.init_app(app)
     changelog.init_app(app)
+    retention.init_app(app)
     tokens.init_app(app)
     api.init_app(app)
     web.init_app(app)

@@ -194,3 +194,35 @@ def test_scope_generation_is_bumped_only_by_team_or_role_changes(app, client, te
     with app.app_context():
         user = db.session.scalar(select(User).where(User.id == team.rep_a.id))
         assert user.scope_generation == 0
+
+
+def test_sync_purge_forgets_old_changes_and_old_cursors_resync(app, client, team, runner):
+    """After a purge, a cursor from before it gets 410; a fresh bootstrap works and pulls on."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server.dbtypes import utcnow
+    from server.sync.models import ChangeRow
+
+    _, old_cursor = pull_all(client, team.rep_a.headers)
+    create(client, team.rep_a, "/api/accounts", account_body())
+    with app.app_context():
+        db.session.execute(update(ChangeRow).values(at=utcnow() - timedelta(days=120)))
+        db.session.commit()
+    result = runner.invoke(args=["sync-purge", "--days", "90"])
+    assert result.exit_code == 0, result.output
+    assert "Removed" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(ChangeRow.seq)) is None
+    stale = client.get(
+        "/api/sync/pull",
+        query_string={"protocol": 1, "cursor": old_cursor},
+        headers=team.rep_a.headers,
+    )
+    assert stale.status_code == 410
+    entries, cursor = bootstrap_all(client, team.rep_a.headers)
+    assert len(ids(entries, "account")) == 1
+    later = create(client, team.rep_a, "/api/accounts", account_body(siret=None, name="Après"))
+    pulled, _ = pull_all(client, team.rep_a.headers, cursor)
+    assert ids(pulled, "account") == {later["id"]}

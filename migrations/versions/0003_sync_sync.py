@@ -32,7 +32,8 @@ def upgrade():
     sa.Column('at', server.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('old_owner_id', sa.Uuid(), nullable=True),
     sa.Column('new_owner_id', sa.Uuid(), nullable=True),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_changes'))
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_changes')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('changes', schema=None) as batch_op:
         batch_op.create_index('ix_changes_account_seq', ['account_id', 'seq'], unique=False)

@@ -46,6 +46,8 @@ class ChangeRow(db.Model):
         Index("ix_changes_record", "entity", "record_id", "version"),
         Index("ix_changes_account_seq", "account_id", "seq"),
         Index("ix_changes_at", "at"),
+        # Never reuse a number after a purge: SQLite would otherwise restart at max(rowid)+1.
+        {"sqlite_autoincrement": True},
     )
 
 

@@ -51,8 +51,13 @@ class Page:
 
 
 def head_seq() -> int:
-    """The highest committed change number (commit order makes everything below final)."""
-    return db.session.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0
+    """The highest committed change number (commit order makes everything below final).
+
+    Never below the purge horizon: once every row is purged, a fresh cursor still starts
+    past what was forgotten.
+    """
+    top = db.session.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0
+    return max(top, purge_horizon())
 
 
 def purge_horizon() -> int:
