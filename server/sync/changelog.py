@@ -74,9 +74,17 @@ def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    take_change_lock(session)
+    session.execute(insert(ChangeRow), pending)
+
+
+def take_change_lock(session: Session) -> None:
+    """Serialize change numbering until this transaction ends (PostgreSQL).
+
+    SQLite needs nothing: its single writer lock already orders commits.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOCK_KEY})
-    session.execute(insert(ChangeRow), pending)
 
 
 def _forget_pending(session: Session) -> None:
