@@ -12,6 +12,7 @@ import functools
 import gzip
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
@@ -48,11 +49,20 @@ class Commune:
 @functools.cache
 def load_communes() -> tuple[Commune, ...]:
     """Every row of the packaged data (39,192), sorted by INSEE code; read once per process."""
+    return tuple(read_communes())
+
+
+def read_communes() -> Iterator[Commune]:
+    """Read the packaged rows afresh, one at a time.
+
+    For consumers that build their own compact index (the offline geocoder) and
+    should not keep the whole tuple of :func:`load_communes` alive.
+    """
     raw = resources.files("routing").joinpath("data", DATA_FILE).read_bytes()
     reader = csv.reader(io.StringIO(gzip.decompress(raw).decode("utf-8")))
     next(reader)  # header: insee,name,postal_code,ligne_5,label,lat,lon
-    return tuple(
-        Commune(
+    for insee, name, postal_code, ligne_5, label, lat, lon in reader:
+        yield Commune(
             insee=insee,
             name=name,
             postal_code=postal_code,
@@ -61,8 +71,6 @@ def load_communes() -> tuple[Commune, ...]:
             lat=float(lat) if lat else None,
             lon=float(lon) if lon else None,
         )
-        for insee, name, postal_code, ligne_5, label, lat, lon in reader
-    )
 
 
 def departement_of(code: str) -> str:

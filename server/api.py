@@ -94,6 +94,7 @@ def init_app(app: Flask) -> None:
     from .contacts.api import blp as contacts
     from .customfields.api import blp as customfields
     from .followups.api import blp as followups
+    from .geocoding.api import blp as geocoding
     from .interactions.api import blp as interactions
     from .notes.api import blp as notes
     from .opportunities.api import blp as opportunities
@@ -109,6 +110,7 @@ def init_app(app: Flask) -> None:
     for blp in (
         auth,
         accounts,
+        geocoding,
         contacts,
         interactions,
         notes,

@@ -1,4 +1,4 @@
-"""``flask --app server ...`` commands: database, users, demo data, demo server."""
+"""``flask --app server ...`` commands: database, users, demo data, demo server, geocoding."""
 
 from __future__ import annotations
 
@@ -100,5 +100,13 @@ def demo_command(host: str, port: int) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on ``app``."""
-    for command in (init_db_command, create_user_command, seed_demo_command, demo_command):
+    from .geocoding.commands import geocode_command
+
+    for command in (
+        init_db_command,
+        create_user_command,
+        seed_demo_command,
+        demo_command,
+        geocode_command,
+    ):
         app.cli.add_command(command)

@@ -12,6 +12,20 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float | None) -> float | None:
+    """Read a decimal environment variable, falling back to ``default``."""
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """Read an environment variable that must be one of ``choices``; fail early otherwise."""
+    value = (os.environ.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     """Build the app configuration from ``TOURNEE_*``/``DATABASE_URL`` variables.
 
@@ -39,6 +53,18 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # A device token seen again within this many seconds does not rewrite last_seen.
         "DEVICE_SEEN_RESOLUTION_S": _int("TOURNEE_DEVICE_SEEN_RESOLUTION_S", 60),
         "API_PAGE_SIZE_MAX": _int("TOURNEE_PAGE_SIZE_MAX", 500),
+        # Geocoding (routing.geocoding, README "Geocoding"): offline unless a service is named.
+        "GEOCODER": _choice("TOURNEE_GEOCODER", "offline", ("offline", "ban", "nominatim")),
+        "GEOCODER_DOMAIN": os.environ.get("TOURNEE_GEOCODER_DOMAIN") or None,
+        "GEOCODER_SCHEME": _choice("TOURNEE_GEOCODER_SCHEME", "https", ("https", "http")),
+        "GEOCODER_USER_AGENT": os.environ.get("TOURNEE_GEOCODER_USER_AGENT") or "tournee-crm/0.1",
+        "GEOCODER_TIMEOUT": _float("TOURNEE_GEOCODER_TIMEOUT", 5.0),
+        "GEOCODER_MIN_DELAY": _float("TOURNEE_GEOCODER_MIN_DELAY", None),
+        "GEOCODER_RETRIES": _int("TOURNEE_GEOCODER_RETRIES", 1),
+        "GEOCODER_RETRY_WAIT": _float("TOURNEE_GEOCODER_RETRY_WAIT", 2.0),
+        "GEOCODER_MIN_SCORE": _float("TOURNEE_GEOCODER_MIN_SCORE", 0.5),
+        # A postal code and city that disagree: a warning in the answer, or a 422.
+        "ADDRESS_CHECK": _choice("TOURNEE_ADDRESS_CHECK", "warn", ("warn", "error")),
         # Flask-Compress: sync pages and lists go out compressed when the client accepts it.
         "COMPRESS_MIMETYPES": ["application/json", "application/problem+json"],
         "COMPRESS_ALGORITHM": ["gzip", "br", "deflate"],

@@ -10,6 +10,7 @@ def load_all() -> None:
     from .contacts import models as _contacts  # noqa: F401
     from .customfields import models as _customfields  # noqa: F401
     from .followups import models as _followups  # noqa: F401
+    from .geocoding import models as _geocoding  # noqa: F401
     from .interactions import models as _interactions  # noqa: F401
     from .notes import models as _notes  # noqa: F401
     from .opportunities import models as _opportunities  # noqa: F401

@@ -251,6 +251,13 @@ VALID: dict[tuple[str, str], Callable[[Ctx], dict[str, Any]]] = {
     ("/api/sync/push", "POST"): lambda c: {"protocol": 1, "mutations": []},
     ("/api/sync/review/<uuid:item_id>/resolve", "POST"): lambda c: {"action": "discard"},
     ("/api/accounts", "POST"): lambda c: {"name": c.new("Boulangerie "), "city": "Lyon"},
+    # The account above is in Lyon: a fix at Place Bellecour is a plausible check-in.
+    ("/api/accounts/<uuid:record_id>/position", "POST"): lambda c: {"lat": 45.7578, "lon": 4.832},
+    ("/api/accounts/<uuid:record_id>/position-from-checkin", "POST"): lambda c: {
+        "lat": 45.7578,
+        "lon": 4.832,
+        "accuracy_m": 15,
+    },
     ("/api/contacts", "POST"): lambda c: {"account_id": c.ids["accounts"], "last_name": "Durand"},
     ("/api/contacts/<uuid:record_id>/consents", "POST"): lambda c: {
         "purpose": "email_marketing",

@@ -99,6 +99,9 @@ ENDPOINTS: dict[tuple[str, str], Expect] = {
     ("/api/accounts/<uuid:record_id>/timeline", "GET"): Expect("read"),
     ("/api/accounts/<uuid:record_id>/kpis", "GET"): Expect("read"),
     ("/api/accounts/<uuid:record_id>/status-history", "GET"): Expect("read"),
+    ("/api/accounts/<uuid:record_id>/geocode", "POST"): Expect("act"),
+    ("/api/accounts/<uuid:record_id>/position", "POST"): Expect("act"),
+    ("/api/accounts/<uuid:record_id>/position-from-checkin", "POST"): Expect("act"),
     **_crud("contacts"),
     ("/api/contacts/<uuid:record_id>/consents", "GET"): Expect("read"),
     ("/api/contacts/<uuid:record_id>/consents", "POST"): Expect("act"),
@@ -198,6 +201,13 @@ SHARED_BODY: dict[str, Callable[[], dict[str, Any]]] = {
 }
 
 CONSENT_BODY = {"purpose": "profiling", "state": "given", "source": "walker"}
+#: Body of each action that takes one, by the end of its path (the world's accounts are in
+#: Lyon: a fix at Place Bellecour is plausible for them).
+ACT_BODY: dict[str, dict[str, Any]] = {
+    "/consents": CONSENT_BODY,
+    "/position": {"lat": 45.7578, "lon": 4.832},
+    "/position-from-checkin": {"lat": 45.7578, "lon": 4.832, "accuracy_m": 15},
+}
 _PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 STALE_ETAG = '"0123456789abcdef0123456789abcdef"'
 
@@ -498,7 +508,7 @@ class Walker:
 
     def act(self, caller: str, rule: str, roles: frozenset[Role]) -> None:
         """An action on a record (consent, revoke) out of scope is 404 and changes nothing."""
-        body = CONSENT_BODY if rule.endswith("/consents") else None
+        body = next((b for end, b in ACT_BODY.items() if rule.endswith(end)), None)
         for rec in self.world.of(kind_of(rule)):
             path = fill(rule, rec.id)
             refusal = self.refusal(caller, rec, roles)

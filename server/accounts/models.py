@@ -65,6 +65,9 @@ class Account(Searchable, SyncedRecord, db.Model):
     geocode_source: Mapped[str | None] = mapped_column(String(40))
     geocode_score: Mapped[float | None]
     geocoded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: SHA-256 of the normalized address the position was settled for (server.geocoding):
+    #: when the address no longer hashes to it, the position is stale.
+    geocoded_address_hash: Mapped[str | None] = mapped_column(String(64))
     # Commercial
     status: Mapped[LifecycleStatus] = mapped_column(
         db_enum(LifecycleStatus), default=LifecycleStatus.SUSPECT, index=True

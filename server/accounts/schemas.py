@@ -16,6 +16,7 @@ from ..enums import (
     LifecycleStatus,
 )
 from ..fields import Email, Int, Line, Money, NafCode, Phone, Siren, Siret, Text, Timestamp, Url
+from ..geocoding.schemas import AddressWarnings
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -82,6 +83,9 @@ class AccountSchema(RecordSchema):
     geocode_source = Line(40, allow_none=True)
     geocode_score = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1))
     geocoded_at = Timestamp(dump_only=True)
+    warnings = AddressWarnings(
+        metadata={"description": "Address check findings (postal code vs city, position)"}
+    )
     status = fields.Enum(LifecycleStatus, by_value=True, load_default=LifecycleStatus.SUSPECT)
     owner_id = fields.UUID(metadata={"description": "Defaults to the caller"})
     territory = Line(100, allow_none=True)

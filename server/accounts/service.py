@@ -22,6 +22,7 @@ from ..dbtypes import utcnow
 from ..enums import AccountKind, InteractionKind, InteractionStatus, OpportunityStage
 from ..extensions import db
 from ..followups.models import FollowUp
+from ..geocoding.service import check_address_on_write, update_position
 from ..interactions.models import Interaction
 from ..notes.models import Note
 from ..opportunities.models import Opportunity
@@ -37,8 +38,9 @@ def prepare_account(values: dict[str, Any], record: Account | None, user: User) 
     """Check and complete an account before it is written.
 
     Derives the display name of a person and the SIREN of a SIRET, checks the
-    postal code of a French address, the owner the caller may assign, the custom
-    fields, and that no other live account has the same SIRET.
+    postal code of a French address (and that it agrees with the city), the owner
+    the caller may assign, the custom fields, and that no other live account has
+    the same SIRET. Places the account when its address changes (server.geocoding).
     """
     errors: dict[str, list[str]] = {}
     if values.get("kind") is AccountKind.PERSON:
@@ -89,11 +91,10 @@ def prepare_account(values: dict[str, Any], record: Account | None, user: User) 
             message="You cannot give an account to this owner.",
             errors={"json": {"owner_id": ["Not an owner you may assign."]}},
         )
-    if record is None or (record.latitude, record.longitude) != (
-        values.get("latitude"),
-        values.get("longitude"),
-    ):
-        values["geocoded_at"] = utcnow() if values.get("latitude") is not None else None
+    # Postal code and city must agree (422 when TOURNEE_ADDRESS_CHECK=error, else the
+    # account's ``warnings`` say so); the position follows the address.
+    check_address_on_write(values, record)
+    update_position(values, record)
     values.setdefault("tags", [])
     if siret and (record is None or record.siret != siret):
         clash = db.session.scalar(
