@@ -39,7 +39,7 @@ def _conflict(client: Any, team: Any) -> tuple[dict, dict]:
 
 def test_review_list_is_for_the_team_manager_and_admins(client, team):
     """The Nord manager and the admin see the item; a rep gets 403; the Sud manager nothing."""
-    acc, outcome = _conflict(client, team)
+    _acc, outcome = _conflict(client, team)
     for who in (team.manager, team.admin):
         items = client.get("/api/sync/review", headers=who.headers).get_json()
         assert [i["id"] for i in items] == [outcome["review_id"]]
