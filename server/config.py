@@ -70,6 +70,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "COMPRESS_ALGORITHM": ["gzip", "br", "deflate"],
         "COMPRESS_MIN_SIZE": 1024,
         "SYNC_RETENTION_DAYS": _int("TOURNEE_SYNC_RETENTION_DAYS", 90),
+        # Tests only (tests/test_sync_fault.py): the push kills its process after committing.
+        "FAULT_KILL_AFTER_PUSH_COMMIT": (
+            os.environ.get("TOURNEE_FAULT_INJECTION") == "kill-after-push-commit"
+        ),
         # flask-smorest / OpenAPI
         "API_TITLE": "Tournée API",
         "API_VERSION": "1",

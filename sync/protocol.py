@@ -149,7 +149,9 @@ class Cursor:
         if not text:
             return cls(0, 0)
         parts = text.split(".")
-        if len(parts) != 3 or parts[0] != "c1" or not all(p.isdigit() for p in parts[1:]):
+        # isdigit() alone accepts "²", which int() refuses: ASCII digits only.
+        digits = all(p.isascii() and p.isdigit() for p in parts[1:])
+        if len(parts) != 3 or parts[0] != "c1" or not digits:
             raise BadBatch("malformed cursor")
         seq, scope = int(parts[1]), int(parts[2])
         if seq > 2**62 or scope > 2**31:

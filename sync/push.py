@@ -72,6 +72,23 @@ def check_order(mutations: Sequence[Mutation]) -> None:
             )
 
 
+def check_not_behind(
+    mutations: Sequence[Mutation], stored: Mapping[int, Outcome], last_mid: int
+) -> None:
+    """A new mutation must come after the device's last processed one.
+
+    A mid at or below ``last_mid`` was processed already, so its outcome is stored; one
+    without a stored outcome went backwards: applying it would break the rule that a
+    mid at or below ``last_mid`` is never applied (again), so the batch is refused whole.
+    """
+    for mutation in mutations:
+        if mutation.mid <= last_mid and mutation.mid not in stored:
+            raise BadBatch(
+                f"mutation id {mutation.mid} was never received but is not above the last "
+                f"processed id {last_mid}: mutation ids must strictly increase"
+            )
+
+
 def referenced_ids(mutation: Mutation) -> set[uuid.UUID]:
     """Records a mutation depends on: its own (update/delete) and those its fields name."""
     ids = set() if mutation.op == "create" else {mutation.id}
@@ -103,6 +120,7 @@ def process_batch(store: Store, mutations: Sequence[Mutation]) -> list[Outcome]:
     """
     check_order(mutations)
     stored = store.stored_outcomes(m.mid for m in mutations)
+    check_not_behind(mutations, stored, store.last_mid())
     failed = store.failed_creates()
     outcomes: list[Outcome] = []
     for mutation in mutations:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from typing import Any
 
-from flask import Response, g
+from flask import Response, current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -104,6 +106,9 @@ class Push(MethodView):
             g.device.app_version = data["app_version"]
         last_mid = g.device.last_mid
         db.session.commit()
+        if current_app.config.get("FAULT_KILL_AFTER_PUSH_COMMIT"):
+            # Fault injection (tests/test_sync_fault.py): die between commit and answer.
+            os.kill(os.getpid(), signal.SIGKILL)
         return {
             "protocol": PROTOCOL_VERSION,
             "last_mid": last_mid,

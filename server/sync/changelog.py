@@ -88,7 +88,14 @@ def take_change_lock(session: Session) -> None:
 
 
 def _forget_pending(session: Session) -> None:
-    """A rolled-back transaction's changes never happened."""
+    """A rolled-back transaction's changes never happened.
+
+    SQLAlchemy fires ``after_rollback`` for a SAVEPOINT rolled back too: that undoes only
+    the savepoint's own changes, which its owner drops with :func:`discard_since`; the
+    changes made before it in the transaction stand and must still be logged.
+    """
+    if session.in_nested_transaction():
+        return
     session.info.pop(_PENDING, None)
 
 

@@ -115,6 +115,27 @@ def _subtree(account_id: uuid.UUID) -> list[Entry]:
     return out
 
 
+def _orphaned(account_ids: list[uuid.UUID], listed: set[tuple[str, uuid.UUID]]) -> list[Entry]:
+    """Tombstones for the live records under deleted accounts, not already in the page.
+
+    Deleting an account leaves its records as they are, but nobody sees them any more
+    (``access.scoped``) and none of them gets a change of its own: without these
+    tombstones a device would keep them for ever.
+    """
+    out: list[Entry] = []
+    if not account_ids:
+        return out
+    for entity in CHILD_ENTITIES:
+        model, _schema = model_and_schema(entity)  # type: ignore[misc]
+        rows = db.session.scalars(
+            select(model.id)
+            .where(model.account_id.in_(account_ids), model.deleted_at.is_(None))
+            .order_by(model.id)
+        )
+        out.extend(Entry(entity, i, "delete") for i in rows if (entity, i) not in listed)
+    return out
+
+
 def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
     """The changes after ``cursor`` that ``user`` may see, latest state per record."""
     if cursor.scope != user.scope_generation or cursor.seq < purge_horizon():
@@ -152,8 +173,10 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
             if before != after:
                 moves[row.record_id] = "enter" if after else "drop"
     latest: dict[tuple[str, uuid.UUID], int] = {}
+    moved: dict[uuid.UUID, set[tuple[str, uuid.UUID]]] = defaultdict(set)
     for row in rows:
         if row.account_id in moves:
+            moved[row.account_id].add((row.entity, row.record_id))
             continue  # covered by the account's whole subtree, or by its drop
         latest[(row.entity, row.record_id)] = row.seq
     by_entity: dict[str, list[uuid.UUID]] = defaultdict(list)
@@ -166,11 +189,21 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
     for entity in BOOTSTRAP_ORDER:  # parents before children
         if by_entity.get(entity):
             entries.extend(_state_entries(entity, by_entity[entity], visible))
+    gone = [e.id for e in entries if e.entity == "account" and e.op == "delete"]
+    entries.extend(_orphaned(gone, {(e.entity, e.id) for e in entries}))
     for account_id, move in moves.items():
-        if move == "drop":
+        if move == "enter" and account_id in _visible_account_ids(user, {account_id}):
+            subtree = _subtree(account_id)
+            entries.extend(subtree)
+            # Left and back within this page: the device never saw the drop and still
+            # holds the records it had; those deleted meanwhile are not in the subtree.
+            listed = {(e.entity, e.id) for e in subtree}
+            entries.extend(
+                Entry(entity, record_id, "delete")
+                for entity, record_id in sorted(moved[account_id] - listed, key=str)
+            )
+        else:  # left the scope, or came back and was deleted: nothing of it stays
             entries.append(Entry("account", account_id, "drop"))
-        elif account_id in _visible_account_ids(user, {account_id}):
-            entries.extend(_subtree(account_id))
     return Page(Cursor(new_seq, user.scope_generation).encode(), has_more, entries)
 
 

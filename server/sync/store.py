@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ from .models import ChangeRow, ReviewItem, ReviewKind, ReviewStatus, SyncMutatio
 
 #: HTTP statuses of the shared write rules, as rejection reasons a device can show.
 _REASONS = {403: "forbidden", 404: "not_found", 409: "conflicting_data", 422: "invalid"}
+#: Nesting kept of a device's raw fields; deeper parts are replaced by a marker. No form
+#: nests this deep, and converting to JSON recurses (a 500-level list hit the stack limit).
+MAX_PAYLOAD_DEPTH = 32
 
 
 class SqlStore:
@@ -122,12 +126,13 @@ class SqlStore:
         """Write one mutation with the REST API's schemas, rules and write layer."""
         spec = ENTITIES.get(mutation.entity)
         res = resource(mutation.entity)
-        if spec is None or res is None:
-            raise Rejected("unknown_entity", f"Unknown entity '{mutation.entity}'.")
-        if not spec.pushable:
+        # Read-only first: status changes and consents have no REST resource of their own.
+        if spec is not None and not spec.pushable:
             raise Rejected(
                 "read_only", f"{mutation.entity} records are written by the server only."
             )
+        if spec is None or res is None:
+            raise Rejected("unknown_entity", f"Unknown entity '{mutation.entity}'.")
         if mutation.op == "create":
             data = self._load(res, {**mutation.fields, "id": str(mutation.id)}, partial=False)
             record = crud.write_create(res, data, self.user, self.actor)
@@ -201,6 +206,7 @@ class SqlStore:
 
     def record(self, mutation: Mutation, outcome: Outcome, applied: Applied | None) -> Outcome:
         """Store the outcome (for replays) and, for conflicts and failures, a review item."""
+        payload = storable(_as_sent(mutation.fields))
         if outcome.status in FOR_REVIEW:
             item = ReviewItem(
                 id=uuid.uuid4(),
@@ -212,7 +218,7 @@ class SqlStore:
                 record_id=mutation.id,
                 account_id=self._account_of(mutation),
                 op=mutation.op,
-                payload=storable(dict(mutation.fields)),
+                payload=payload,
                 conflicts={
                     c.field: storable(
                         {"base": c.base, "server": c.server, "device": c.device, "winner": c.winner}
@@ -234,7 +240,7 @@ class SqlStore:
                 op=mutation.op,
                 record_id=mutation.id,
                 base_version=mutation.base_version,
-                payload=storable(dict(mutation.fields)),
+                payload=payload,
                 outcome=storable(outcome_to_json(outcome)),
                 status=outcome.status.value,
             )
@@ -254,3 +260,21 @@ class SqlStore:
             return uuid.UUID(str(mutation.fields.get("account_id")))
         except ValueError:
             return None
+
+
+def _as_sent(value: Any, depth: int = 0) -> Any:
+    """A device's raw fields in a form any JSON column takes, otherwise as sent.
+
+    NaN and infinities (which Python's JSON parser accepts) become their text: JSON and
+    PostgreSQL's JSONB have no such numbers. Nesting beyond ``MAX_PAYLOAD_DEPTH`` becomes
+    a marker. (``storable`` then replaces NUL and lone surrogates.)
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, Mapping | list):
+        if depth >= MAX_PAYLOAD_DEPTH:
+            return "[nested too deep]"
+        if isinstance(value, Mapping):
+            return {k: _as_sent(v, depth + 1) for k, v in value.items()}
+        return [_as_sent(v, depth + 1) for v in value]
+    return value

@@ -1,0 +1,402 @@
+"""The one module that imports OR-Tools: a typed adapter from :class:`~routing.vrp.VrpData`
+to a ``RoutingModel``, and :func:`solve` for field-sales problems.
+
+How the model is built (``_build``), and why:
+
+- **Time** dimension: transit ``i -> j`` is the service at ``i`` plus the drive; slack is
+  waiting, up to the horizon; each visit's cumul (its service start) is limited to its
+  windows. *Several windows a day* are one node whose cumul domain has holes
+  (``SetRange`` to the outer bounds, then ``RemoveInterval`` for each gap): one node per
+  visit keeps "at most once" structural, and the holes propagate like any domain.
+- **Lunch** is a break interval of the vehicle on the Time dimension
+  (``SetBreakIntervalsOfVehicle`` with each node's service as its visit transit), not a
+  dummy node: a dummy node would need a travel time to and from "wherever the rep happens
+  to be", which a fixed matrix cannot express, so it would either add a fake detour or
+  erase the drive it sits in. The break may fall in any gap between visits (the drive is
+  split around it), before the route starts or after it ends, never during a visit;
+  ``routing.schedule`` applies the same rule when it times the routes.
+- **Driving** (sum of drives) and **Visits** (count) dimensions carry the per-day limits;
+  an optional **Capacity** dimension serves the Solomon benchmark.
+- **Disjunctions**: every optional visit has one with its penalty; the caller scales
+  penalties to outweigh insertion costs (see ``routing.lowering``), otherwise the solver
+  happily saves a few seconds of driving by dropping visits. Mandatory nodes (Solomon)
+  have none. Allowed vehicles restrict territories and days.
+- **Search**: ``PARALLEL_CHEAPEST_INSERTION`` builds the first solution (with tight windows
+  ``PATH_CHEAPEST_ARC``, the default, often finds none at all), then
+  ``GUIDED_LOCAL_SEARCH`` improves it. GLS never stops by itself: a time limit is always
+  set and the best solution found so far is returned.
+
+Multiple windows: one node, with holes, as above; a customer whose hours differ between
+the days of a week is one node per distinct set of windows, tied by a choice (a shared
+disjunction, at most one served), see ``routing.lowering``.
+
+Determinism: the search is single-threaded and OR-Tools' local search has no randomness,
+so two runs differ only if they stop at different points. A time limit stops at a point
+that depends on the machine and its load; so does, in practice, "single thread + fixed
+time limit". A solution limit does not, but GLS may accept no solution for a long time
+(a one-visit day has no move to make: it would run to the clock), and its rate varies
+sixty-fold between instances. So :func:`solve_vrp` counts *work*: a custom search limit
+whose check OR-Tools calls at every step of the search, a count that grows with the work
+done (0.3 to 1.1 million a second on the benchmark machine for every kind of instance
+measured) and depends on nothing else. The default work limit is derived from the time
+limit at a rate well below the slowest measured (:data:`WORK_PER_SECOND`), so the work
+limit, not the clock, ends the search; the time limit stays as a hard cap, and
+``VrpSolution.stopped_by`` says which one stopped it: only ``"time_limit"`` results may
+differ from run to run. Logging is off, one solution is collected, path LNS (on for tiny
+instances only) gets the whole time limit for each of its sub-searches so they finish
+instead of being cut by their own clock. The seed permutes the visit nodes before the
+model is built, which changes the order in which heuristics meet them: another seed,
+another (deterministic) search.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections.abc import Sequence
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from . import lowering
+from .model import Problem
+from .plan import Plan
+from .vrp import VrpData, VrpNode, VrpSolution, VrpVehicle
+
+#: Default work limit per second of time limit, in checks of the search limit (see the
+#: module docstring). Measured rates: 1.1 M/s (one visit), 1.0 M/s (a 40-candidate day),
+#: 0.45 M/s (Solomon R101), 0.35 M/s (a 300-candidate week) on the 2-core benchmark
+#: machine under load; 150,000 leaves a margin of more than 2x on the slowest. Planning
+#: instances converge early (ten accepted solutions give a benchmark day the plan a 5 s
+#: search gives), so stopping before the clock costs little.
+WORK_PER_SECOND = 150_000
+#: Never less work than this, whatever the time limit (about 0.1 s).
+MIN_WORK = 20_000
+#: The default work of an instance is at most this times its number of nodes squared
+#: (10 nodes: 0.2 M, a 40-candidate day: 4 M): small instances converge in a moment.
+WORK_PER_SQUARED_NODE = 2_000
+
+#: Guided local search's penalty weight (OR-Tools' default is 0.1), see _search_parameters.
+GLS_LAMBDA_OPTIONAL = 0.5
+GLS_LAMBDA_MANDATORY = 0.3
+#: Above this many nodes the swap-in-and-out operators cost more than they find.
+SWAP_OPERATORS_MAX_NODES = 120
+#: Local search operators off by default that move a visit in and another out at once.
+SWAP_IN_AND_OUT_OPERATORS = (
+    "use_extended_swap_active",
+    "use_exchange_and_make_active",
+    "use_relocate_and_make_active",
+)
+#: Up to this many nodes, path LNS (exact re-optimisation of two routes) is on.
+PATH_LNS_MAX_NODES = 16
+#: OptionalBoolean.BOOL_TRUE in OR-Tools' parameters protocol buffers.
+_BOOL_TRUE = 3
+
+
+class NoSolution(RuntimeError):
+    """OR-Tools found no solution at all (only possible with mandatory nodes)."""
+
+
+def work_budget(time_limit: float) -> int:
+    """The default work limit for a search of ``time_limit`` seconds."""
+    return max(MIN_WORK, round(time_limit * WORK_PER_SECOND))
+
+
+def solve_vrp(
+    data: VrpData,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    work_limit: int | None = None,
+    gls_lambda: float | None = None,
+) -> VrpSolution:
+    """Solve ``data``: PARALLEL_CHEAPEST_INSERTION, then guided local search.
+
+    ``time_limit`` (seconds) always bounds the call; ``work_limit`` (default
+    :func:`work_budget`; 0 for no limit but the clock) makes the result reproducible.
+    ``gls_lambda`` overrides GLS's penalty weight (default: see ``_search_parameters``),
+    for portfolios of searches that differ in more than their seed.
+    """
+    if time_limit <= 0:
+        raise ValueError("time_limit must be > 0 seconds")
+    started = time.perf_counter()
+    visits = [i for i in range(len(data.nodes)) if i not in data.depots]
+    if not visits:
+        return VrpSolution(
+            routes=tuple(() for _ in data.vehicles),
+            dropped=(),
+            objective=sum(data.cost[v.start][v.end] for v in data.vehicles),
+            wall_seconds=time.perf_counter() - started,
+            stopped_by="trivial",
+        )
+    order = _node_order(data, visits, seed)
+    model = _build(data, order)
+    budget = work_budget(time_limit) if work_limit is None else work_limit
+    work = 0
+
+    def check() -> bool:
+        nonlocal work
+        work += 1
+        return budget > 0 and work >= budget
+
+    limit = model.routing.solver().CustomLimit(check)
+    model.keep += [check, limit]
+    model.routing.AddSearchMonitor(limit)
+    # The time limit covers building the model too; the search gets what is left, but
+    # never less than a quarter (a first solution must be found).
+    search_limit = max(time_limit / 4, time_limit - (time.perf_counter() - started))
+    searching = time.perf_counter()
+    params = _search_parameters(data, search_limit)
+    if gls_lambda is not None:
+        params.guided_local_search_lambda_coefficient = gls_lambda
+    solution = model.routing.SolveWithParameters(params)
+    searched = time.perf_counter() - searching
+    wall = time.perf_counter() - started
+    if solution is None:
+        raise NoSolution(f"no solution (OR-Tools status {model.routing.status()})")
+    routes = []
+    routing, manager = model.routing, model.manager
+    for v in range(len(data.vehicles)):
+        index = solution.Value(routing.NextVar(routing.Start(v)))
+        route = []
+        while not routing.IsEnd(index):
+            route.append(order[manager.IndexToNode(index)])
+            index = solution.Value(routing.NextVar(index))
+        routes.append(tuple(route))
+    served = {i for r in routes for i in r}
+    return VrpSolution(
+        routes=tuple(routes),
+        dropped=tuple(i for i in visits if i not in served),
+        objective=solution.ObjectiveValue(),
+        wall_seconds=wall,
+        stopped_by=(
+            "work_limit"
+            if budget and work >= budget
+            else "time_limit"
+            if searched >= 0.95 * search_limit
+            else "search_ended"
+        ),
+    )
+
+
+def _node_order(data: VrpData, visits: list[int], seed: int) -> list[int]:
+    """Model node k is data node ``order[k]``: depots stay, visits are shuffled by seed."""
+    shuffled = list(visits)
+    if seed:
+        random.Random(seed).shuffle(shuffled)
+    it = iter(shuffled)
+    return [i if i in data.depots else next(it) for i in range(len(data.nodes))]
+
+
+class _Model:
+    """The OR-Tools objects kept alive together (the SWIG wrappers reference each other)."""
+
+    def __init__(self, manager: pywrapcp.RoutingIndexManager) -> None:
+        self.manager = manager
+        self.routing = pywrapcp.RoutingModel(manager)
+        self.keep: list[object] = []
+
+
+def _permute(matrix: Sequence[Sequence[int]], order: list[int]) -> list[list[int]]:
+    """``matrix`` re-indexed so row k is data node ``order[k]``."""
+    return [[int(matrix[a][b]) for b in order] for a in order]
+
+
+def _build(data: VrpData, order: list[int]) -> _Model:
+    """The RoutingModel of ``data`` with its nodes in ``order`` (see module docstring)."""
+    n, vehicles = len(data.nodes), data.vehicles
+    position = {node: k for k, node in enumerate(order)}
+    nodes = [data.nodes[i] for i in order]
+    depots = {position[i] for i in data.depots}
+    manager = pywrapcp.RoutingIndexManager(
+        n, len(vehicles), [position[v.start] for v in vehicles], [position[v.end] for v in vehicles]
+    )
+    model = _Model(manager)
+    routing = model.routing
+    horizon = data.horizon
+
+    drive = _permute(data.time, order)
+    cost = routing.RegisterTransitMatrix(_permute(data.cost, order))
+    routing.SetArcCostEvaluatorOfAllVehicles(cost)
+
+    service = [0 if k in depots else nodes[k].service for k in range(n)]
+    transit = routing.RegisterTransitMatrix(
+        [[service[a] + drive[a][b] for b in range(n)] for a in range(n)]
+    )
+    routing.AddDimension(transit, horizon, horizon, False, "Time")
+    time_dim = routing.GetDimensionOrDie("Time")
+    for k, node in enumerate(nodes):
+        if k in depots or not node.windows:
+            continue
+        cumul = time_dim.CumulVar(manager.NodeToIndex(k))
+        cumul.SetRange(node.windows[0][0], node.windows[-1][1])
+        for lo, hi in _holes(node, vehicles):
+            cumul.RemoveInterval(lo, hi)
+    for v, vehicle in enumerate(vehicles):
+        time_dim.CumulVar(routing.Start(v)).SetRange(vehicle.earliest, vehicle.latest)
+        time_dim.CumulVar(routing.End(v)).SetRange(vehicle.earliest, vehicle.latest)
+
+    if any(v.lunch for v in vehicles):
+        visit_transits = [service[manager.IndexToNode(i)] for i in range(routing.Size())]
+        solver = routing.solver()
+        for v, vehicle in enumerate(vehicles):
+            if vehicle.lunch is None:
+                continue
+            lunch = solver.FixedDurationIntervalVar(
+                vehicle.lunch.start_min,
+                vehicle.lunch.start_max,
+                vehicle.lunch.duration,
+                False,
+                f"lunch {v}",
+            )
+            model.keep.append(lunch)
+            time_dim.SetBreakIntervalsOfVehicle([lunch], v, visit_transits)
+
+    if any(v.max_driving is not None for v in vehicles):
+        driving = routing.RegisterTransitMatrix(drive)
+        routing.AddDimensionWithVehicleCapacity(
+            driving,
+            0,
+            [horizon if v.max_driving is None else v.max_driving for v in vehicles],
+            True,
+            "Driving",
+        )
+    if any(v.max_visits is not None for v in vehicles):
+        counts = routing.RegisterUnaryTransitVector(
+            [0 if k in depots or not nodes[k].counts else 1 for k in range(n)]
+        )
+        routing.AddDimensionWithVehicleCapacity(
+            counts,
+            0,
+            [n if v.max_visits is None else v.max_visits for v in vehicles],
+            True,
+            "Visits",
+        )
+    if any(v.capacity is not None for v in vehicles):
+        demand = routing.RegisterUnaryTransitVector(
+            [0 if k in depots else nodes[k].demand for k in range(n)]
+        )
+        total = sum(node.demand for node in nodes)
+        routing.AddDimensionWithVehicleCapacity(
+            demand,
+            0,
+            [total if v.capacity is None else v.capacity for v in vehicles],
+            True,
+            "Capacity",
+        )
+
+    for choice in data.choices:
+        routing.AddDisjunction(
+            [manager.NodeToIndex(position[i]) for i in choice.nodes], choice.penalty, 1
+        )
+    for k, node in enumerate(nodes):
+        if k in depots:
+            continue
+        index = manager.NodeToIndex(k)
+        if node.penalty is not None:
+            routing.AddDisjunction([index], node.penalty)
+        if node.vehicles is not None and len(node.vehicles) < len(vehicles):
+            # SetAllowedVehiclesForIndex's Span argument is not callable from Python in
+            # 9.15; restricting the vehicle variable is equivalent (-1: not performed).
+            routing.VehicleVar(index).SetValues([-1, *node.vehicles])
+    return model
+
+
+def _holes(node: VrpNode, vehicles: Sequence[VrpVehicle]) -> list[tuple[int, int]]:
+    """Gaps between the node's windows, only where an allowed vehicle can be.
+
+    Removing a hole costs OR-Tools time in proportion to its length (the domain becomes
+    a bitset), and a week's nights are long. A vehicle's times stay inside its own
+    [earliest, latest], so the parts of a gap no allowed vehicle can reach are already
+    impossible and need not be removed.
+    """
+    allowed = range(len(vehicles)) if node.vehicles is None else node.vehicles
+    reach = sorted((vehicles[v].earliest, vehicles[v].latest) for v in allowed)
+    holes = []
+    for (_, hi), (lo, _) in itertools.pairwise(node.windows):
+        for start, end in reach:
+            a, b = max(hi + 1, start), min(lo - 1, end)
+            if a <= b:
+                holes.append((a, b))
+    return holes
+
+
+def _search_parameters(data: VrpData, time_limit: float) -> object:
+    """First solution by parallel cheapest insertion, then GLS, a time limit, no logging.
+
+    Changes from OR-Tools' defaults, each measured (see ``docs/planning.md``):
+
+    - GLS's lambda: 0.5 when visits are optional (stronger arc penalties leave plateaus
+      of equal priority sooner: fewer misses on the exhaustive-search instances), 0.3
+      when every node is mandatory (lower mean gap on the hard Solomon instances); 0.1,
+      the default, was worse on both;
+    - on small instances with optional visits, the operators that swap a visit in and
+      another out at once (``extended_swap_active``, ``exchange_and_make_active``,
+      ``relocate_and_make_active``): when a day is full, the better plan often needs
+      both moves together, which one-at-a-time operators only reach through a worse
+      plan. Their cost grows with the number of dropped visits, so a week (300 nodes)
+      is better off without them.
+    """
+    optional = bool(data.choices) or any(node.penalty is not None for node in data.nodes)
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    params.guided_local_search_lambda_coefficient = (
+        GLS_LAMBDA_OPTIONAL if optional else GLS_LAMBDA_MANDATORY
+    )
+    if optional and len(data.nodes) <= SWAP_OPERATORS_MAX_NODES:
+        for name in SWAP_IN_AND_OUT_OPERATORS:
+            setattr(params.local_search_operators, name, _BOOL_TRUE)
+    if optional and len(data.nodes) <= PATH_LNS_MAX_NODES:
+        params.local_search_operators.use_path_lns = _BOOL_TRUE
+        # Each LNS move re-solves two routes exactly; give it the whole time limit so it
+        # runs to completion (a sub-search cut by the clock would make results vary).
+        params.lns_time_limit.FromMilliseconds(max(1000, round(time_limit * 1000)))
+    params.time_limit.FromMilliseconds(max(1, round(time_limit * 1000)))
+    params.log_search = False
+    params.number_of_solutions_to_collect = 1
+    return params
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    work_limit: int | None = None,
+) -> Plan:
+    """Plan ``problem``: who is visited, by which route, in which order and when.
+
+    ``time_limit`` (seconds) bounds the whole call (matrix, search, explanations add a
+    little); ``work_limit`` (default from the time limit, see :func:`solve_vrp`) makes the
+    plan the same on every run for a given ``seed``. Independent parts of the problem
+    (groups of shifts that share no candidate) are solved one after the other, each with
+    a share of both limits in proportion to its size. Raises
+    :class:`routing.plan.AppointmentsNotFeasible` when an appointment cannot be kept,
+    ``ValueError`` for a malformed problem.
+    """
+    if time_limit <= 0:
+        raise ValueError("time_limit must be > 0 seconds")
+    started = time.perf_counter()
+    lowered = lowering.lower(problem)  # computes the travel matrix too
+    # Work shares come from the nominal time limit (reproducible); the clocks get what
+    # the preparation left, so the whole call stays close to ``time_limit``.
+    left = max(time_limit / 4, time_limit - (time.perf_counter() - started))
+    total = work_budget(time_limit) if work_limit is None else work_limit
+    total_nodes = sum(len(part.data.nodes) for part in lowered.parts) or 1
+    solutions = []
+    for part in lowered.parts:
+        nodes = len(part.data.nodes)
+        share = nodes / total_nodes
+        work = total and max(1, round(total * share))  # 0 stays 0: clock only
+        if work and work_limit is None:
+            # A small instance needs little search: no point running it to the clock.
+            work = min(work, max(MIN_WORK, WORK_PER_SQUARED_NODE * nodes**2))
+        solutions.append(solve_vrp(part.data, time_limit=left * share, seed=seed, work_limit=work))
+    return lowering.assemble(
+        problem, lowered, solutions, wall_seconds=time.perf_counter() - started
+    )
