@@ -14,7 +14,8 @@ import pytest
 from routing.communes import Commune, departement_of, display_name, load_communes
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = Path("/work/shared/data/fr_communes/laposte_hexasmal_2020.csv")
+# ../shared beside the checkout, as on the developers' machines and in CI.
+SOURCE = ROOT.parent / "shared" / "data" / "fr_communes" / "laposte_hexasmal_2020.csv"
 BUILDER = ROOT / "routing" / "data" / "build_communes.py"
 
 

@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench" / "routing_bench.py"
-SHARED = Path("/work/shared/data/solomon/C101.txt")
+# ../shared beside the checkout, as on the developers' machines and in CI.
+SHARED = ROOT.parent / "shared" / "data" / "solomon" / "C101.txt"
 
 SMALL = """TINY
 
