@@ -56,13 +56,13 @@ _COMMON = {
     ],
 }
 PROFILES = {
-    "ci": settings(max_examples=30, **_COMMON),
+    "ci": settings(max_examples=25, **_COMMON),
     "long": settings(max_examples=500, **_COMMON),
 }
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 if PROFILE not in PROFILES:
     raise ValueError(f"HYPOTHESIS_PROFILE must be one of {sorted(PROFILES)}, not {PROFILE!r}")
-MAX_OPS = 40 if PROFILE == "ci" else 80
+MAX_OPS = 32 if PROFILE == "ci" else 80
 
 DEVICES = ("a1", "a2", "b1", "m1")
 CHILDREN = ("contact", "interaction", "note")
