@@ -18,13 +18,19 @@ issue's Performance section asks (docs/sync-protocol.md describes the endpoints)
    believable French values. Mutations per second: median over the batches, with the
    p90 and worst batch latency. Every outcome must be ``applied``; others are reported.
 2. pull: a second device of the same rep pulls everything from cursor ``c1.0.0`` with
-   ``limit=1000``. Changes (entries) per second, compressed and uncompressed bytes.
+   ``limit=1000`` (the pushed records and the status history the accounts' creation
+   wrote). Changes (entries) per second, compressed and uncompressed bytes.
 3. first sync: a slice of ``--accounts`` accounts with ``--children`` interactions and
    notes (70 % / 30 %) owned by another rep is inserted with SQLAlchemy Core, 500 rows per
    transaction, the same kind of rows the pushes create: that insert is timed and is
    the raw reference rate. A new device of that rep then downloads the slice with
    ``GET /api/sync/bootstrap`` for each page size of ``--limits``: seconds, entries,
    bytes compressed (on the wire) and uncompressed.
+
+On PostgreSQL the script runs ANALYZE after the bulk insert, as autovacuum would within a
+minute or so: without statistics the planner picks a first-sync plan ~1000x slower per page
+(``--no-analyze`` measures that). The app's gunicorn workers are synchronous: they close the
+connection after each answer, so the client reconnects for every request.
 
 Times are the client's wall-clock from sending a request to reading its last byte;
 decompressing and parsing answers on the client is not counted (it is reported apart).
@@ -41,6 +47,7 @@ import contextlib
 import gzip
 import http.client
 import json
+import math
 import os
 import random
 import secrets
@@ -338,6 +345,7 @@ class Reply:
     body_bytes: int
     seconds: float
     decode_seconds: float
+    sent_bytes: int
 
 
 class Client:
@@ -368,7 +376,15 @@ class Client:
         decoded = gzip.decompress(raw) if response.getheader("Content-Encoding") == "gzip" else raw
         data = json.loads(decoded) if decoded else None
         decode_seconds = time.perf_counter() - start - seconds
-        return Reply(response.status, data, len(raw), len(decoded), seconds, decode_seconds)
+        return Reply(
+            response.status,
+            data,
+            len(raw),
+            len(decoded),
+            seconds,
+            decode_seconds,
+            len(payload or b""),
+        )
 
     def login(self, email: str, device_name: str) -> None:
         """Log in from a new device; keep its token."""
@@ -560,8 +576,7 @@ def rate(count: float, seconds: float) -> float:
 def percentile(values: list[float], fraction: float) -> float:
     """The ``fraction`` quantile of ``values`` (nearest rank)."""
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))]
 
 
 # --- phases -----------------------------------------------------------------------------------
@@ -577,7 +592,7 @@ def bench_push(client: Client, batches: list[list[dict[str, Any]]], results: Res
         if reply.status != 200:
             raise RuntimeError(f"push answered {reply.status}: {str(reply.data)[:2000]}")
         latencies.append(reply.seconds)
-        request_bytes.append(len(json.dumps({"protocol": 1, "mutations": batch}).encode()))
+        request_bytes.append(reply.sent_bytes)
         for outcome in reply.data["outcomes"]:
             statuses[outcome["status"]] += 1
             if outcome["status"] != "applied" and len(samples) < 3:
