@@ -1,0 +1,1 @@
+// Visit: check in, report, check out (next).
