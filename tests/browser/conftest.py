@@ -76,7 +76,7 @@ def browser() -> Iterator[Any]:
         _unavailable(f"{CHROMIUM} is missing (apt-get install -y chromium)")
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--lang=fr-FR"]
         )
         yield chromium
         chromium.close()

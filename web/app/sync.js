@@ -89,6 +89,14 @@ export async function startSync() {
  */
 export function syncNow(reason = "button") {
   if (!session.token || state.upgradeRequired) return Promise.resolve();
+  if (!navigator.onLine) {
+    // Known offline: no request, no error; the "online" event starts the next sync.
+    state.online = false;
+    state.error = null;
+    emit();
+    if (state.pending) registerBackgroundSync();
+    return Promise.resolve();
+  }
   if (runPromise) {
     again = true;
     return runPromise;

@@ -24,7 +24,7 @@ export function mountSyncBar(root) {
       h("div", { class: "syncbar-main" },
         h("span", { class: ["pill", online ? "online" : "offline"], dataset: { test: "network" }, text: online ? t("sync.online") : t("sync.offline") }),
         h("span", { class: ["pending", state.pending && "has-pending"], dataset: { test: "pending", count: String(state.pending) },
-          text: state.pending ? t("sync.pending", { count: state.pending }) : t("sync.nothing_pending") }),
+          text: state.pending ? t("sync.pending_short", { count: state.pending }) : t("sync.nothing_pending") }),
         h("button", {
           class: "sync-button", type: "button", disabled: state.running, dataset: { test: "sync-now" },
           text: state.running ? t("sync.running") : t("sync.now"),
