@@ -20,6 +20,7 @@ driving, and how the search stopped.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -196,7 +197,8 @@ def run(scenario: Scenario, runs: int) -> None:
         f"{'ok' if median < scenario.target else 'MISSED'}) over {runs} runs; "
         f"time limit {scenario.time_limit:g} s; visits kept {statistics.median(kept):g}, "
         f"priority kept {statistics.median(points):g}, "
-        f"driving {statistics.median(driving):.1f} h; stopped by {', '.join(sorted(stopped))}",
+        f"driving {statistics.median(driving):.1f} h; stopped by {', '.join(sorted(stopped))}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
         flush=True,
     )
 

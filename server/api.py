@@ -99,6 +99,8 @@ def init_app(app: Flask) -> None:
     from .notes.api import blp as notes
     from .opportunities.api import blp as opportunities
     from .orders.api import blp as orders
+    from .plans.api import blp as plans
+    from .plans.api import profiles as planning_profiles
     from .sync.api import blp as sync
     from .sync.review_api import blp as sync_review
 
@@ -118,6 +120,8 @@ def init_app(app: Flask) -> None:
         opportunities,
         orders,
         customfields,
+        plans,
+        planning_profiles,
         sync,
         sync_review,
     ):

@@ -101,6 +101,7 @@ def demo_command(host: str, port: int) -> None:
 def init_app(app: Flask) -> None:
     """Register the commands on ``app``."""
     from .geocoding.commands import geocode_command
+    from .plans.commands import plan_command
 
     for command in (
         init_db_command,
@@ -108,5 +109,6 @@ def init_app(app: Flask) -> None:
         seed_demo_command,
         demo_command,
         geocode_command,
+        plan_command,
     ):
         app.cli.add_command(command)

@@ -70,6 +70,11 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "COMPRESS_ALGORITHM": ["gzip", "br", "deflate"],
         "COMPRESS_MIN_SIZE": 1024,
         "SYNC_RETENTION_DAYS": _int("TOURNEE_SYNC_RETENTION_DAYS", 90),
+        # Tour planning (docs/planning.md): local time of the plans, road times from an
+        # OSRM server when named (else offline great circle), seconds of search per plan.
+        "TIMEZONE": os.environ.get("TOURNEE_TIMEZONE") or "Europe/Paris",
+        "OSRM_URL": os.environ.get("TOURNEE_OSRM_URL") or None,
+        "PLAN_TIME_LIMIT": _float("TOURNEE_PLAN_TIME_LIMIT", 2.0),
         # Tests only (tests/test_sync_fault.py): the push kills its process after committing.
         "FAULT_KILL_AFTER_PUSH_COMMIT": (
             os.environ.get("TOURNEE_FAULT_INJECTION") == "kill-after-push-commit"

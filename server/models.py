@@ -15,4 +15,5 @@ def load_all() -> None:
     from .notes import models as _notes  # noqa: F401
     from .opportunities import models as _opportunities  # noqa: F401
     from .orders import models as _orders  # noqa: F401
+    from .plans import models as _plans  # noqa: F401
     from .sync import models as _sync  # noqa: F401

@@ -287,6 +287,15 @@ VALID: dict[tuple[str, str], Callable[[Ctx], dict[str, Any]]] = {
         "label": "Champ",
         "type": "text",
     },
+    ("/api/plans", "POST"): lambda c: {
+        "date_from": "2030-03-04",
+        "start": {"lat": 45.7578, "lon": 4.832},
+    },
+    ("/api/plans/<uuid:record_id>/replan", "POST"): lambda c: {
+        "lat": 45.7578,
+        "lon": 4.832,
+        "at": "2030-03-04T13:30:00Z",
+    },
 }
 #: Order in which the world is created: later bodies refer to earlier records.
 CREATION_ORDER = [
@@ -298,6 +307,7 @@ CREATION_ORDER = [
     "opportunities",
     "orders",
     "custom-fields",
+    "plans",
 ]
 
 

@@ -146,6 +146,20 @@ ENDPOINTS: dict[tuple[str, str], Expect] = {
     ("/api/sync/bootstrap", "GET"): Expect(
         "elsewhere", note="tests/test_sync_pull.py::test_pull_never_shows_another_reps_records"
     ),
+    **{
+        (path, method): Expect("elsewhere", note="tests/test_plans.py::test_plans_stay_in_scope")
+        for path, method in (
+            ("/api/plans", "POST"),
+            ("/api/plans/<uuid:record_id>", "GET"),
+            ("/api/plans/<uuid:record_id>/accept", "POST"),
+            ("/api/plans/<uuid:record_id>/replan", "POST"),
+            ("/api/plans/<uuid:record_id>/links", "GET"),
+            ("/api/plans/<uuid:record_id>/calendar", "GET"),
+            ("/api/plans/<uuid:record_id>/sheet", "GET"),
+            ("/api/users/<uuid:user_id>/planning-profile", "GET"),
+            ("/api/users/<uuid:user_id>/planning-profile", "PUT"),
+        )
+    },
 }
 
 #: Endpoints reachable without a token, with a path to call them by.

@@ -1,0 +1,1 @@
+"""Tour plans: preview, accept, re-plan and export rounds planned by ``routing``."""
