@@ -1,0 +1,120 @@
+"""What the sync does to the screens: reassigned customers leave the phone, refused changes
+are explained in plain French, hostile text from the server is shown as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import LiveServer, expect, log_in, screenshot, wait_synced
+
+HOSTILE = '<img src=x onerror="window.__xss = 1"><script>window.__xss = 2</script>'
+
+
+def _as(live: LiveServer, email: str) -> dict[str, str]:
+    """Authorization header of a fresh device of ``email``."""
+    return {"Authorization": f"Bearer {live.token(email)}"}
+
+
+def _reassign(live: LiveServer, account_id: str, to_email: str) -> None:
+    """The manager gives the account to another rep (PATCH owner_id with If-Match)."""
+    client = live.client()
+    headers = _as(live, live.manager_email)
+    current = client.get(f"/api/accounts/{account_id}", headers=headers)
+    other = next(
+        u for u in client.get("/api/users", headers=headers).get_json() if u["email"] == to_email
+    )
+    answer = client.patch(
+        f"/api/accounts/{account_id}",
+        json={"owner_id": other["id"]},
+        headers={**headers, "If-Match": current.headers["ETag"]},
+    )
+    assert answer.status_code == 200, answer.get_json()
+
+
+def _local_count(page: Any, table: str, account_id: str) -> int:
+    """Records of ``table`` under ``account_id`` in the phone's IndexedDB."""
+    return page.evaluate(
+        """async ([table, id]) => {
+            const { db } = await import('/app/store.js');
+            return table === 'account' ? (await db.account.get(id) ? 1 : 0)
+                : db.table(table).where('account_id').equals(id).count();
+        }""",
+        [table, account_id],
+    )
+
+
+def test_reassigned_customer_leaves_the_phone_at_next_sync(
+    live_server: LiveServer, context: Any
+) -> None:
+    """After the manager gives a customer to another rep, the next sync removes it and
+    everything under it from the first rep's phone."""
+    page = context.new_page()
+    log_in(page, live_server)
+    customers = live_server.get("/api/accounts?page_size=100&sort=name", live_server.rep_email)
+    target = customers[-1]
+    page.goto(f"{live_server.url}/#/customers")
+    page.fill("input[name=q]", target["name"])
+    expect(page.locator("[data-test=customer]").first).to_contain_text(target["name"])
+    screenshot(page, "07-customers")
+    assert _local_count(page, "account", target["id"]) == 1
+    assert _local_count(page, "contact", target["id"]) > 0
+
+    _reassign(live_server, target["id"], live_server.other_rep_email)
+    page.click("[data-test=sync-now]")
+    wait_synced(page)
+    page.goto(f"{live_server.url}/#/today")
+    page.goto(f"{live_server.url}/#/customers")
+    page.fill("input[name=q]", target["name"])
+    expect(page.locator("[data-test=count]")).to_have_text("0 client")
+    for table in ("account", "contact", "interaction", "note", "followup", "order"):
+        assert _local_count(page, table, target["id"]) == 0, table
+    page.goto(f"{live_server.url}/#/customers/{target['id']}")
+    expect(page.locator("main")).to_contain_text("n'est plus sur cet appareil")
+
+
+def test_note_refused_by_the_server_is_explained_in_plain_french(
+    live_server: LiveServer, context: Any
+) -> None:
+    """A note written offline on a customer reassigned meanwhile is refused: the outbox
+    empties, the note disappears, and the sync page says why in French."""
+    page = context.new_page()
+    log_in(page, live_server)
+    target = live_server.get("/api/accounts?page_size=100&sort=name", live_server.rep_email)[0]
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/#/customers/{target['id']}")
+    page.fill("[data-test=note-form] textarea[name=body]", "Note sur un client qui change de main")
+    page.click("[data-test=note-form] button[type=submit]")
+    expect(page.locator("[data-test=pending]")).to_have_attribute("data-count", "1")
+    _reassign(live_server, target["id"], live_server.other_rep_email)
+
+    context.set_offline(False)
+    expect(page.locator("[data-test=pending]")).to_have_attribute("data-count", "0")
+    expect(page.locator("[data-test=outcomes-link]")).to_be_visible()
+    page.click("[data-test=outcomes-link]")
+    outcome = page.locator("[data-test=outcome]").first
+    expect(outcome).to_contain_text("Refusée")
+    expect(outcome).to_contain_text("Note sur un client")
+    screenshot(page, "08-sync-outcomes")
+    assert _local_count(page, "note", target["id"]) == 0
+
+
+def test_hostile_text_from_the_server_renders_as_text(
+    live_server: LiveServer, context: Any
+) -> None:
+    """A note and a visit summary holding <script> and onerror markup, written by someone
+    else and pulled by sync, show as characters and run nothing."""
+    target = live_server.get("/api/accounts?page_size=1&sort=name", live_server.rep_email)[0]
+    client = live_server.client()
+    headers = _as(live_server, live_server.manager_email)
+    note = client.post(
+        "/api/notes", json={"account_id": target["id"], "body": HOSTILE}, headers=headers
+    )
+    assert note.status_code == 201, note.get_json()
+    page = context.new_page()
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/#/customers/{target['id']}")
+    body = page.locator("[data-test=note-body]", has_text="onerror")
+    expect(body).to_have_text(HOSTILE)
+    assert page.locator("main img[src=x]").count() == 0
+    assert page.locator("main script").count() == 0
+    assert page.evaluate("window.__xss") is None
