@@ -105,6 +105,10 @@ class PlanDaySchema(Schema):
     """A day's route and its totals."""
 
     day = fields.Date()
+    start_lat = fields.Float(metadata={"description": "Where the day starts"})
+    start_lon = fields.Float()
+    end_lat = fields.Float(metadata={"description": "Where the day ends"})
+    end_lon = fields.Float()
     departure = fields.DateTime()
     arrival = fields.DateTime()
     lunch_start = fields.DateTime(allow_none=True)
