@@ -135,9 +135,10 @@ function accountForm(account, dir, { etag, onSaved }) {
         fieldNodes.set(name, { node, error });
         return node;
       })));
+  // The answer shows right above the sticky save button: visible wherever the user scrolled.
   const form = h("form", { class: "bo-account-form", dataset: { test: "account-form" }, attrs: { novalidate: true } },
-    warningsBox(account), sections, status,
-    h("div", { class: "sticky-actions" },
+    warningsBox(account), sections,
+    h("div", { class: "sticky-actions" }, status,
       h("button", { type: "submit", class: "primary block", dataset: { test: "save" }, text: t("common.save") })));
   const personOnly = ["first_name", "last_name", "civility"];
   const companyOnly = ["siret", "naf_code", "trade_name"];
@@ -164,6 +165,8 @@ function accountForm(account, dir, { etag, onSaved }) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    replace(status);
+    document.querySelector("[data-test=saved]")?.remove(); // an earlier "Enregistré." no longer holds
     const body = {};
     for (const [name, kind] of FIELDS) {
       if (fieldNodes.get(name).node.hidden) continue;
