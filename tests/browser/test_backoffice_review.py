@@ -4,6 +4,7 @@ both devices; devices can be revoked; reps never see the back office."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from .backoffice_support import (
@@ -12,6 +13,7 @@ from .backoffice_support import (
     device_edit,
     local_account,
     new_device,
+    user_named,
     wait_for_local_name,
 )
 from .conftest import LiveServer, expect, log_in, screenshot, wait_synced
@@ -172,3 +174,77 @@ def test_manager_revokes_a_device(live_server: LiveServer, browser: Any) -> None
     finally:
         phone_ctx.close()
         office_ctx.close()
+
+
+def test_rejected_prospect_is_corrected_then_its_blocked_note_applied(
+    live_server: LiveServer, browser: Any
+) -> None:
+    """A device pushes a prospect with a bad postal code and a note on it: the prospect is
+    rejected, the note blocked. The manager filters on rejected changes, reads the reason next
+    to the field, corrects it and applies: the prospect is the rep's; then applies the note."""
+    client = live_server.client()
+    headers = as_user(live_server, live_server.rep_email)
+    prospect, note = str(uuid.uuid4()), str(uuid.uuid4())
+    mutations = [
+        {
+            "mid": 1,
+            "entity": "account",
+            "op": "create",
+            "id": prospect,
+            "fields": {"name": "Ferme Dupuis", "postal_code": "6300", "city": "Clermont"},
+        },
+        {
+            "mid": 2,
+            "entity": "note",
+            "op": "create",
+            "id": note,
+            "fields": {"account_id": prospect, "body": "Veut un devis <script>x</script>"},
+        },
+    ]
+    pushed = client.post(
+        "/api/sync/push", json={"protocol": 1, "mutations": mutations}, headers=headers
+    )
+    assert [o["status"] for o in pushed.get_json()["outcomes"]] == ["rejected", "blocked"]
+
+    ctx = new_device(browser)
+    try:
+        page = ctx.new_page()
+        log_in(page, live_server, live_server.manager_email)
+        page.goto(f"{live_server.url}/#/review")
+        expect(page.locator("[data-test=review-item]")).to_have_count(2)
+        page.click("[data-test=filters-toggle]")  # folded on a phone
+        page.select_option("[data-test=review-filters] select[name=kind]", "rejected")
+        items = page.locator("[data-test=review-item]")
+        expect(items).to_have_count(1)
+        expect(items).to_contain_text("Ferme Dupuis")
+        items.click()
+        field = page.locator("[data-test=payload-field][data-field=postal_code]")
+        expect(field.locator(".form-error")).not_to_be_empty()
+        screenshot(page, "29-review-rejected")
+        field.locator("input").fill("63000")
+        page.click("[data-test=apply]")
+        expect(page.locator("[data-test=resolved]")).to_be_visible()
+        created = live_server.get(f"/api/accounts/{prospect}", live_server.rep_email)
+        assert (created["postal_code"], created["owner_id"]) == (
+            "63000",
+            user_named(live_server, live_server.rep_email)["id"],
+        )
+
+        page.goto(f"{live_server.url}/#/review")
+        page.select_option("[data-test=review-filters] select[name=kind]", "blocked")
+        blocked = page.locator("[data-test=review-item]")
+        expect(blocked).to_have_count(1)
+        blocked.click()
+        expect(page.locator("[data-test=reason]")).to_contain_text("dépend")
+        expect(page.locator("[data-test=payload-field][data-field=body] input")).to_have_value(
+            "Veut un devis <script>x</script>"
+        )
+        page.click("[data-test=apply]")
+        expect(page.locator("[data-test=resolved]")).to_be_visible()
+        notes = live_server.get(f"/api/notes?account_id={prospect}", live_server.rep_email)
+        assert [n["id"] for n in notes] == [note]
+        page.click("[data-test=tab-review]")
+        page.select_option("[data-test=review-filters] select[name=kind]", "")
+        expect(page.locator("[data-test=review-empty]")).to_be_visible()
+    finally:
+        ctx.close()

@@ -72,8 +72,8 @@ async function baseList(_params, ctx) {
   return screen("base", t("backoffice.base.title"),
     h("a", { class: "button small primary", href: "#/base/new", dataset: { test: "new-account" }, text: t("backoffice.base.new") }),
     h("div", { class: "search" }, search),
-    h("details", { class: "bo-filter-box", open: window.matchMedia("(min-width: 720px)").matches },
-      h("summary", { text: t("backoffice.filters") }), form),
+    h("details", { class: "bo-filter-box", open: window.matchMedia("(min-width: 720px)").matches || ["status", "owner_id", "city", "postal_code"].some((n) => list[n]) },
+      h("summary", { dataset: { test: "filters-toggle" }, text: t("backoffice.filters") }), form),
     results);
 }
 

@@ -69,13 +69,19 @@ function filterForm(dir, onApply) {
   return form;
 }
 
+/** Are filters other than the default (open items) set? Then they show on arrival. */
+function filtersActive() {
+  return ["kind", "user_id", "device_id", "entity", "since", "until"].some((name) => filters[name]) || filters.status !== "open";
+}
+
 function summary(item) {
   if (item.kind === "conflict") {
     const names = Object.keys(item.conflicts || {}).map(label);
     return t("backoffice.review.conflict_fields", { count: names.length, fields: names.join(", ") });
   }
   if (item.kind === "blocked") return t("backoffice.review.reason_blocked");
-  return t("backoffice.review.reason", { reason: item.detail || item.reason || "" });
+  const why = has(`backoffice.review.why.${item.reason}`) ? t(`backoffice.review.why.${item.reason}`) : item.detail || item.reason || "";
+  return t("backoffice.review.reason", { reason: why });
 }
 
 function itemCard(item, dir) {
@@ -111,8 +117,8 @@ async function reviewList(_params, ctx) {
   }
   load();
   return screen("review", t("backoffice.review.title"), null,
-    h("details", { class: "bo-filter-box", open: window.matchMedia("(min-width: 720px)").matches },
-      h("summary", { text: t("backoffice.filters") }), filterForm(dir, load)),
+    h("details", { class: "bo-filter-box", open: window.matchMedia("(min-width: 720px)").matches || filtersActive() },
+      h("summary", { dataset: { test: "filters-toggle" }, text: t("backoffice.filters") }), filterForm(dir, load)),
     results);
 }
 
@@ -262,7 +268,7 @@ async function reviewItem({ id }) {
         h("p", { class: "muted", text: t("backoffice.review.what", { op: t(`backoffice.review.op.${current.op}`), entity: entityLabel(current.entity) }) }),
         h("p", { class: "muted", text: t("backoffice.review.by", { user: userName(dir, current.user_id), device: deviceName(dir, current.device_id), when: fmt.ago(current.created_at) }) }),
         current.kind !== "conflict" && h("p", { dataset: { test: "reason" }, text: summary(current) }),
-        current.kind !== "conflict" && current.detail && current.reason && h("p", { class: "muted", text: current.reason }),
+        current.kind !== "conflict" && current.detail && h("p", { class: "muted", text: t("backoffice.review.server_detail", { detail: current.detail }) }),
         h("div", { class: "actions" },
           h("a", { class: "button small", href: `#/audit/${current.entity}/${current.record_id}`, dataset: { test: "audit-link" }, text: t("backoffice.review.audit_link") }),
           current.account_name && h("a", { class: "button small", href: `#/base/${current.account_id}`, text: t("backoffice.review.account_link") }))),
