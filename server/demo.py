@@ -62,6 +62,8 @@ from .interactions.models import Interaction
 from .notes.models import Note
 from .opportunities.models import Opportunity
 from .orders.models import Order
+from .plans.models import RepProfile
+from .plans.service import DEFAULT_PROFILE
 from .records import SyncedRecord
 
 #: Password of every demo user (the demo is public by nature: never reuse it).
@@ -93,6 +95,8 @@ class DemoUser:
     role: Role
     territory: str | None = None
     departements: tuple[str, ...] = ()
+    #: INSEE code of the commune where the rep's day starts and ends (tour planning).
+    home: str | None = None
 
     @property
     def name(self) -> str:
@@ -108,11 +112,16 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("Claire", "Rousseau", Role.ADMIN),
     DemoUser("Laurent", "Girard", Role.MANAGER),
-    DemoUser("Camille", "Martin", Role.REP, "Lyon, Ain et Loire", ("69", "01", "42")),
+    DemoUser("Camille", "Martin", Role.REP, "Lyon, Ain et Loire", ("69", "01", "42"), "69383"),
     DemoUser(
-        "Julien", "Fabre", Role.REP, "Alpes et vallée du Rhône", ("38", "73", "74", "26", "07")
+        "Julien",
+        "Fabre",
+        Role.REP,
+        "Alpes et vallée du Rhône",
+        ("38", "73", "74", "26", "07"),
+        "38185",
     ),
-    DemoUser("Sophie", "Chassagne", Role.REP, "Auvergne", ("03", "15", "43", "63")),
+    DemoUser("Sophie", "Chassagne", Role.REP, "Auvergne", ("03", "15", "43", "63"), "63113"),
 )
 TEAM_NAME = REGION
 
@@ -552,6 +561,8 @@ class DemoBase:
     team: Team
     users: list[User]
     accounts: list[AccountRows]
+    #: How each rep works, for the tour planner (docs/planning.md).
+    profiles: list[RepProfile] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Number of rows per kind, in a readable order."""
@@ -1733,7 +1744,24 @@ class _Generator:
             order.reference = f"FA-{order.order_date.year}-{per_year[order.order_date.year]:05d}"
         for followup, order in self.pending_references:
             followup.reason = followup.reason.format(reference=order.reference)
-        return DemoBase(team, users, accounts)
+        return DemoBase(team, users, accounts, self.profiles(reps))
+
+    def profiles(self, reps: list[tuple[DemoUser, User]]) -> list[RepProfile]:
+        """A planning profile per rep: the day starts and ends at home, default hours."""
+        homes = {c.insee: c for c in load_communes() if c.lat is not None}
+        return [
+            RepProfile(
+                user_id=user.id,
+                start_lat=homes[person.home].lat,
+                start_lon=homes[person.home].lon,
+                end_lat=None,
+                end_lon=None,
+                **DEFAULT_PROFILE,
+                updated_at=self.now,
+            )
+            for person, user in reps
+            if person.home in homes
+        ]
 
 
 def generate(
@@ -1797,6 +1825,7 @@ def seed_demo(
                 user.team_id = existing.id if user.team_id else None
         db.session.add_all(base.users)
         db.session.flush()
+        db.session.add_all(base.profiles)
         done = 0
         for chunk in _chunks(base.accounts, CHUNK):
             for group in zip(*(rows.insert_groups() for rows in chunk), strict=True):

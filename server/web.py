@@ -72,6 +72,19 @@ DOCS_CSP = "; ".join(
     )
 )
 
+#: Documents the API renders itself (the printable day sheet of a plan): styles of their own,
+#: nothing else at all.
+API_DOCUMENT_CSP = "; ".join(
+    (
+        "default-src 'none'",
+        "style-src 'unsafe-inline'",
+        "img-src 'self' data:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+
 mimetypes.add_type("text/javascript", ".mjs")
 mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("application/manifest+json", ".webmanifest")
@@ -173,6 +186,8 @@ def security_headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = DOCS_CSP
     elif not request.path.startswith("/api/"):
         response.headers["Content-Security-Policy"] = APP_CSP
+    elif response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = API_DOCUMENT_CSP
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response

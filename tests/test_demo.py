@@ -107,6 +107,21 @@ def test_people_are_one_admin_one_manager_three_reps_in_one_team(base: DemoBase)
     assert len(DEMO_PASSWORD) >= 10
 
 
+def test_each_rep_plans_from_home_inside_their_territory(base: DemoBase) -> None:
+    """Every rep has a planning profile whose start is a commune of their départements."""
+    reps = {u.id: p for p, u in zip(DEMO_USERS, base.users, strict=True) if p.role is Role.REP}
+    assert {profile.user_id for profile in base.profiles} == set(reps)
+    for profile in base.profiles:
+        (home,) = {
+            c.departement
+            for c in load_communes()
+            if (c.lat, c.lon) == (profile.start_lat, profile.start_lon)
+        }
+        assert home in reps[profile.user_id].departements
+        assert profile.end_lat is None  # back home at night
+        assert profile.day_start < profile.lunch_start < profile.day_end
+
+
 def test_accounts_are_owned_by_the_rep_of_their_departement(base: DemoBase) -> None:
     """Each rep covers whole départements; the account's territory is that rep's."""
     reps = {u.id: p for p, u in zip(DEMO_USERS, base.users, strict=True) if u.role is Role.REP}
@@ -367,6 +382,29 @@ def test_demo_login_works_over_http(app: Flask, client: FlaskClient) -> None:
     token = r.get_json()["token"]
     me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
+
+
+def test_a_demo_rep_gets_a_plan_without_any_setting(app: Flask, client: FlaskClient) -> None:
+    """The seeded profiles and positions are enough to preview a rep's next working day."""
+    with app.app_context():
+        seed_demo(n_accounts=60, seed=5, progress=lambda line: None)
+    r = client.post(
+        "/api/auth/login",
+        json={
+            "email": demo_logins()[2][0],
+            "password": DEMO_PASSWORD,
+            "device_id": str(uuid.uuid4()),
+            "device_name": "Démo",
+        },
+    )
+    headers = {"Authorization": f"Bearer {r.get_json()['token']}"}
+    monday = datetime.now(UTC).date() + timedelta(days=7 - datetime.now(UTC).weekday())
+    plan = client.post(
+        "/api/plans", json={"date_from": monday.isoformat(), "time_limit": 1}, headers=headers
+    )
+    assert plan.status_code == 201, plan.get_json()
+    (day,) = plan.get_json()["days"]
+    assert any(stop["kind"] == "visit" for stop in day["stops"])
 
 
 def test_seed_demo_command_prints_counts_and_logins(app: Flask, runner) -> None:

@@ -258,6 +258,9 @@ def test_exports_of_a_day(app: Flask, client: FlaskClient, team: TeamFixture) ->
     sheet = client.get(f"/api/plans/{plan['id']}/sheet", headers=team.rep_a.headers)
     page = sheet.get_data(as_text=True)
     assert sheet.mimetype == "text/html"
+    # A document the API renders runs no script at all (server/web.py, API_DOCUMENT_CSP).
+    assert "default-src 'none'" in sheet.headers["Content-Security-Policy"]
+    assert "script-src" not in sheet.headers["Content-Security-Policy"]
     assert page.count("<tr>") == len(stops) + 1
     assert "<b>Chez" not in page
     assert "&lt;b&gt;Chez Léon&lt;/b&gt;" in page

@@ -226,3 +226,16 @@ def wait_synced(page: Any) -> None:
                 && !/Synchronisation/.test(bar.textContent);
         }"""
     )
+
+
+def sync_now(page: Any) -> None:
+    """Press "Synchroniser" and wait for that sync (not an earlier one) to finish."""
+    before = int(page.get_attribute("[data-test=sync-now]", "data-runs"))
+    page.click("[data-test=sync-now]")
+    page.wait_for_function(
+        """(before) => {
+            const btn = document.querySelector('[data-test=sync-now]');
+            return btn && !btn.disabled && Number(btn.dataset.runs) > before;
+        }""",
+        arg=before,
+    )

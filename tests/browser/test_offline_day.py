@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import LiveServer, expect, log_in, open_app, screenshot, wait_synced
+from .conftest import LiveServer, expect, log_in, open_app, screenshot, sync_now, wait_synced
 
 HOSTILE = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
 PROSPECT = "Boulangerie du Test Hors-Ligne"
@@ -18,7 +18,7 @@ def pending(page: Any) -> int:
 
 def wait_controlled(page: Any) -> None:
     """Wait until the service worker controls the page (the shell is cached)."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def test_offline_day_syncs_everything_once(live_server: LiveServer, context: Any) -> None:
@@ -126,7 +126,6 @@ def test_offline_day_syncs_everything_once(live_server: LiveServer, context: Any
     assert [f["reason"] for f in report_followups].count("Relancer pour le devis") == 1
 
     # Syncing again sends nothing twice.
-    page.click("[data-test=sync-now]")
-    wait_synced(page)
+    sync_now(page)
     assert len(live_server.get(f"/api/accounts?q={PROSPECT}", rep)) == 1
     assert len(live_server.get(f"/api/notes?account_id={prospect['id']}", rep)) == 1

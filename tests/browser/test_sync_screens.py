@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import LiveServer, expect, log_in, screenshot, wait_synced
+from .conftest import LiveServer, expect, log_in, screenshot, sync_now
 
 HOSTILE = '<img src=x onerror="window.__xss = 1"><script>window.__xss = 2</script>'
 
@@ -60,8 +60,7 @@ def test_reassigned_customer_leaves_the_phone_at_next_sync(
     assert _local_count(page, "contact", target["id"]) > 0
 
     _reassign(live_server, target["id"], live_server.other_rep_email)
-    page.click("[data-test=sync-now]")
-    wait_synced(page)
+    sync_now(page)
     page.goto(f"{live_server.url}/#/today")
     page.goto(f"{live_server.url}/#/customers")
     page.fill("input[name=q]", target["name"])

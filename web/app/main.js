@@ -30,14 +30,17 @@ export async function afterLogin() {
 async function boot() {
   await loadSession();
   mountSyncBar(document.getElementById("syncbar"));
-  watchForUpdates(document.getElementById("banner"));
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((e) => console.warn("service worker", e));
+    navigator.serviceWorker.register("/sw.js", { scope: "/" })
+      .then((registration) => watchForUpdates(registration, document.getElementById("banner")))
+      .catch((e) => console.warn("service worker", e));
   }
   const ready = startRouter();
   if (isLoggedIn()) afterLogin();
   await ready;
   document.documentElement.dataset.ready = "1"; // tests and the bench wait for this
+  // Build the customer search index while the user looks at the round.
+  if (isLoggedIn()) (window.requestIdleCallback || setTimeout)(() => import("./queries.js").then((q) => q.customerIndex()));
 }
 
 window.addEventListener("tournee:login", () => afterLogin().then(show));

@@ -1,4 +1,5 @@
 // Read models for the rep screens, computed from the local store only (they work offline).
+import Dexie from "/vendor/dexie/dist/dexie.mjs";
 import { db, storeGeneration } from "./store.js";
 import { session } from "./session.js";
 
@@ -75,21 +76,22 @@ let building = null;
  * Every account with what the list needs (search text, last visit, overdue), kept in memory
  * and rebuilt only after the store changed: searching is then a loop over an array.
  */
-export async function customerIndex() {
-  if (index && indexGeneration === storeGeneration()) return index;
+export async function customerIndex({ rebuild = false } = {}) {
+  if (!rebuild && index && indexGeneration === storeGeneration()) return index;
   if (building) return building;
   const generation = storeGeneration();
   building = (async () => {
-    const [accounts, visits, contacts] = await Promise.all([
-      db.account.toArray(),
-      db.interaction.where("status").equals("done").toArray(),
-      db.contact.toArray(),
-    ]);
+    const visitKeys = [...VISIT_KINDS].map((kind) => db.interaction
+      .where("[status+kind+account_id+starts_at]")
+      .between(["done", kind, Dexie.minKey, Dexie.minKey], ["done", kind, Dexie.maxKey, Dexie.maxKey])
+      .keys());
+    const [accounts, contacts, ...keyLists] = await Promise.all([db.account.toArray(), db.contact.toArray(), ...visitKeys]);
     const lastVisit = new Map();
-    for (const v of visits) {
-      if (!VISIT_KINDS.has(v.kind)) continue;
-      const t = new Date(v.starts_at).getTime();
-      if (!(lastVisit.get(v.account_id) >= t)) lastVisit.set(v.account_id, t);
+    for (const keys of keyLists) {
+      for (const [, , accountId, startsAt] of keys) {
+        const t = Date.parse(startsAt);
+        if (!(lastVisit.get(accountId) >= t)) lastVisit.set(accountId, t);
+      }
     }
     const names = new Map();
     for (const c of contacts) names.set(c.account_id, `${names.get(c.account_id) || ""} ${c.first_name || ""} ${c.last_name || ""}`);

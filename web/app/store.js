@@ -30,20 +30,22 @@ db.version(1).stores({
   outcomes: "++seq",
   meta: "key",
 });
+// v2: the customer list reads last visits from this index's keys alone (no record loaded).
+db.version(2).stores({ interaction: `${ENTITIES.interaction}, [status+kind+account_id+starts_at]` });
 
 const listeners = new Set();
 let generation = 0;
 
-/** Call `fn()` after any change to the local data (local write or server news). */
+/** Call `fn(kind)` after any change to the local data: kind "local" (a mutate()) or "server". */
 export function onStoreChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
 }
 
-function changed() {
+function changed(kind = "server") {
   generation += 1;
   for (const fn of listeners) {
-    try { fn(); } catch (e) { console.error(e); }
+    try { fn(kind); } catch (e) { console.error(e); }
   }
 }
 
@@ -110,7 +112,7 @@ export async function mutate(entity, op, fields = {}, id = crypto.randomUUID()) 
       await table.put(result);
     }
   });
-  changed();
+  changed("local");
   return result;
 }
 

@@ -18,6 +18,7 @@ export const APP_VERSION = "web-1";
 const PUSH_BATCH = 200;
 const PAGE = 1000;
 const PERIOD_MS = 3 * 60 * 1000;
+const LOCAL_DELAY_MS = 1500;
 const BACKOFF_BASE_MS = 2000;
 const BACKOFF_MAX_MS = 5 * 60 * 1000;
 const REST_PATH = {
@@ -36,6 +37,7 @@ export const state = {
   needsLogin: false,    // 401: the token is gone; the outbox waits for the next login
   upgradeRequired: false,
   downloading: null,    // records received so far during a first download
+  runs: 0,              // finished sync runs (tests wait on it)
 };
 
 const listeners = new Set();
@@ -67,7 +69,14 @@ async function refreshPending() {
 export async function startSync() {
   state.lastSyncAt = (await getMeta("lastSyncAt")) || null;
   await refreshPending();
-  onStoreChange(() => refreshPending());
+  let soon = null;
+  onStoreChange((kind) => {
+    refreshPending();
+    if (kind !== "local") return;
+    // A change made online goes out within seconds (batched with the ones that follow).
+    clearTimeout(soon);
+    soon = setTimeout(() => syncNow("local-change"), LOCAL_DELAY_MS);
+  });
   window.addEventListener("online", () => { state.online = true; emit(); syncNow("online"); });
   window.addEventListener("offline", () => { state.online = false; emit(); });
   document.addEventListener("visibilitychange", () => {
@@ -101,6 +110,8 @@ export function syncNow(reason = "button") {
     again = true;
     return runPromise;
   }
+  state.running = true; // at once, not after the lock: the bar shows it on the tap
+  emit();
   runPromise = (async () => {
     do {
       again = false;
@@ -134,6 +145,7 @@ async function runOnce(reason) {
   } finally {
     state.running = false;
     state.downloading = null;
+    state.runs += 1;
     await refreshPending();
     if (state.pending && !state.online) registerBackgroundSync();
   }

@@ -26,7 +26,7 @@ export function mountSyncBar(root) {
         h("span", { class: ["pending", state.pending && "has-pending"], dataset: { test: "pending", count: String(state.pending) },
           text: state.pending ? t("sync.pending_short", { count: state.pending }) : t("sync.nothing_pending") }),
         h("button", {
-          class: "sync-button", type: "button", disabled: state.running, dataset: { test: "sync-now" },
+          class: "sync-button", type: "button", disabled: state.running, dataset: { test: "sync-now", runs: String(state.runs) },
           text: state.running ? t("sync.running") : t("sync.now"),
           on: { click: () => syncNow("button") },
         }),

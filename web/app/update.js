@@ -7,20 +7,20 @@ import { syncNow } from "./sync.js";
 
 let accepted = false;
 
-export function watchForUpdates(banner) {
-  if (!("serviceWorker" in navigator)) return;
+export function watchForUpdates(registration, banner) {
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (accepted) location.reload();
   });
-  navigator.serviceWorker.getRegistration().then((registration) => {
-    if (!registration) return;
-    if (registration.waiting && navigator.serviceWorker.controller) offer(banner, registration.waiting);
-    registration.addEventListener("updatefound", () => {
-      const worker = registration.installing;
-      worker?.addEventListener("statechange", () => {
-        if (worker.state === "installed" && navigator.serviceWorker.controller) offer(banner, worker);
-      });
+  if (registration.waiting && navigator.serviceWorker.controller) offer(banner, registration.waiting);
+  registration.addEventListener("updatefound", () => {
+    const worker = registration.installing;
+    worker?.addEventListener("statechange", () => {
+      if (worker.state === "installed" && navigator.serviceWorker.controller) offer(banner, worker);
     });
+  });
+  // Look for a new version when the app comes back to the foreground (hours may have passed).
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && navigator.onLine) registration.update().catch(() => {});
   });
 }
 

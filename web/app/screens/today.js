@@ -3,7 +3,6 @@
 // call and e-mail. Works offline: everything comes from the local store.
 import { h } from "../dom.js";
 import { fmt, t } from "../i18n/index.js";
-import { stopsMap } from "../map.js";
 import { googleMapsLegs, nextRoundDay, roundOf, wazeUrl } from "../queries.js";
 import { registerRoute, show } from "../router.js";
 import { onStoreChange, pendingIds } from "../store.js";
@@ -85,11 +84,10 @@ registerRoute("#/today", async (_params, ctx) => {
     }));
     requestAnimationFrame(() => {
       if (!ctx.isCurrent() || !mapEl.isConnected) return;
-      try {
-        ctx.onLeave(stopsMap(mapEl, markers));
-      } catch (error) {
-        console.warn("map", error);
-      }
+      // Leaflet loads after the list is on screen: the round must not wait for the map.
+      import("../map.js").then(({ stopsMap }) => {
+        if (ctx.isCurrent() && mapEl.isConnected) ctx.onLeave(stopsMap(mapEl, markers));
+      }).catch((error) => console.warn("map", error));
     });
   }
   // New planned visits may arrive by sync while the screen is open.
