@@ -3,7 +3,6 @@ phone and desktop size."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from .conftest import PHONE, LiveServer, screenshot
@@ -58,13 +57,3 @@ def local_account(page: Any, account_id: str) -> dict[str, Any]:
     return page.evaluate(
         """async (id) => (await import('/app/store.js')).db.account.get(id)""", account_id
     )
-
-
-def wait_for_local_name(page: Any, account_id: str, name: str, timeout_s: float = 15) -> None:
-    """Wait until the device's store holds the customer under ``name`` (a sync brought it)."""
-    deadline = time.monotonic() + timeout_s
-    while (local_account(page, account_id) or {}).get("name") != name:
-        if time.monotonic() > deadline:
-            held = local_account(page, account_id)
-            raise AssertionError(f"the device still holds {held!r}, not {name!r}")
-        page.wait_for_timeout(100)

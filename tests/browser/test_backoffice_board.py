@@ -4,8 +4,14 @@ place is told why."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import delete
+
+from server.extensions import db
+from server.plans.models import RepProfile
 
 from .backoffice_support import as_user, both_sizes, new_device, user_named
 from .conftest import PARIS, LiveServer, expect, log_in
@@ -32,6 +38,9 @@ def test_manager_previews_replans_and_accepts_a_reps_day(
     manager = as_user(live_server, live_server.manager_email)
     answer = client.put(f"/api/users/{rep['id']}/planning-profile", json=PROFILE, headers=manager)
     assert answer.status_code == 200, answer.get_json()
+    with live_server.app.app_context():  # the demo gives every rep a profile: not this one
+        db.session.execute(delete(RepProfile).where(RepProfile.user_id == uuid.UUID(other["id"])))
+        db.session.commit()
     tomorrow = (datetime.now(PARIS) + timedelta(days=1)).date().isoformat()
 
     ctx = new_device(browser)

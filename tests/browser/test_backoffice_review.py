@@ -14,9 +14,8 @@ from .backoffice_support import (
     local_account,
     new_device,
     user_named,
-    wait_for_local_name,
 )
-from .conftest import LiveServer, expect, log_in, screenshot, wait_synced
+from .conftest import LiveServer, expect, log_in, screenshot, sync_now, wait_synced
 
 PHONE_NAME = "Boulangerie Soleil (téléphone)"
 TABLET_NAME = "Boulangerie Soleil (tablette)"
@@ -91,8 +90,7 @@ def test_conflict_between_two_devices_is_resolved_field_by_field_and_reaches_bot
         assert (now["name"], now["trade_name"]) == (TABLET_NAME, CHOSEN_TRADE)
 
         for device in (phone, tablet):
-            device.click("[data-test=sync-now]")
-            wait_for_local_name(device, target["id"], TABLET_NAME)
+            sync_now(device)
             held = local_account(device, target["id"])
             assert (held["name"], held["trade_name"]) == (TABLET_NAME, CHOSEN_TRADE)
         phone.goto(f"{live_server.url}/#/customers/{target['id']}")
@@ -138,7 +136,7 @@ def test_manager_revokes_a_device(live_server: LiveServer, browser: Any) -> None
         log_in(phone, live_server)
         target = live_server.get("/api/accounts?page_size=1&sort=name", live_server.rep_email)[0]
         device_edit(phone, target["id"], {"trade_name": "Vu au salon"})
-        phone.click("[data-test=sync-now]")  # a push, which reports what is still waiting
+        sync_now(phone)  # a push, which reports what is still waiting
         expect(_pending(phone)).to_have_attribute("data-count", "0")
         device_id, token = phone.evaluate(
             """async () => { const { session } = await import('/app/session.js');
