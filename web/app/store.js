@@ -243,14 +243,7 @@ export async function applyServerEntries(entries) {
         if (entry.entity === "account") await dropAccountChildren(entry.id);
       }
     }
-    for (const [entity, records] of puts) {
-      // Device-only facts ("_" fields: GPS fixes of a check-in) survive the server's state.
-      const existing = await db.table(entity).bulkGet(records.map((r) => r.id));
-      records.forEach((record, i) => {
-        for (const [key, value] of Object.entries(existing[i] || {})) if (key.startsWith("_")) record[key] = value;
-      });
-      await db.table(entity).bulkPut(records);
-    }
+    for (const [entity, records] of puts) await db.table(entity).bulkPut(records);
   });
   changed();
 }

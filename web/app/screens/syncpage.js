@@ -1,6 +1,6 @@
 // Sync details: what happened to merged, conflicting, rejected and blocked changes, what is
 // still waiting, this device, and logging out.
-import { fieldLabel } from "../api.js";
+import { api, fieldLabel } from "../api.js";
 import { h } from "../dom.js";
 import { fmt, t } from "../i18n/index.js";
 import { registerRoute, show, navigate } from "../router.js";
@@ -52,6 +52,7 @@ registerRoute("#/sync", async () => {
         click: async () => {
           const pending = await pendingCount();
           if (pending && !confirm(t("logout.confirm_pending", { count: pending }))) return;
+          await api("/api/auth/logout", { method: "POST", timeout: 5000 }).catch(() => {}); // offline: the token just stays unused
           await endSession();
           navigate("#/login");
         },

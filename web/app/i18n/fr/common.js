@@ -27,6 +27,7 @@ export default {
   "login.submit": "Se connecter",
   "login.busy": "Connexion…",
   "login.device_note": "Ce navigateur sera enregistré comme appareil de votre compte.",
+  "login.again": "Se reconnecter",
   "login.expired": "Votre session a expiré : reconnectez-vous. Vos modifications en attente seront envoyées ensuite.",
   "login.other_user_pending": "Un autre utilisateur a des modifications non envoyées sur cet appareil : il doit d'abord se reconnecter et synchroniser.",
   "login.offline": "Pas de réseau : la première connexion demande Internet.",
