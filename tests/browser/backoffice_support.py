@@ -10,12 +10,29 @@ from .conftest import PHONE, LiveServer, screenshot
 DESKTOP = {"width": 1280, "height": 860}
 
 
-def new_device(browser: Any) -> Any:
-    """Another browser profile at phone size: one more device (own IndexedDB and token)."""
+def new_device(browser: Any, problems: list[str] | None = None) -> Any:
+    """Another browser profile at phone size: one more device (own IndexedDB and token).
+
+    With ``problems``, every console message about a missing catalogue key or a
+    Content-Security-Policy violation is appended to it, for the test to assert it empty.
+    """
     ctx = browser.new_context(
         viewport=PHONE, device_scale_factor=1, locale="fr-FR", timezone_id="Europe/Paris"
     )
     ctx.set_default_timeout(15_000)
+    if problems is not None:
+
+        def watch(page: Any) -> None:
+            page.on(
+                "console",
+                lambda m: (
+                    problems.append(m.text)
+                    if "i18n" in m.text or "Content Security Policy" in m.text
+                    else None
+                ),
+            )
+
+        ctx.on("page", watch)
     return ctx
 
 

@@ -23,7 +23,8 @@ def test_manager_searches_edits_with_if_match_and_creates(
     manager = as_user(live_server, live_server.manager_email)
     pagination = client.get("/api/accounts?page_size=1", headers=manager).headers["X-Pagination"]
     total = json.loads(pagination)["total"]
-    ctx = new_device(browser)
+    problems: list[str] = []
+    ctx = new_device(browser, problems)
     try:
         page = ctx.new_page()
         log_in(page, live_server, live_server.manager_email)
@@ -96,5 +97,6 @@ def test_manager_searches_edits_with_if_match_and_creates(
         expect(page.locator("[data-test=account-name]")).to_have_text([HOSTILE])
         assert page.locator("main img[src=x]").count() == 0
         assert page.evaluate("window.__xss") is None
+        assert problems == []  # no missing string, no CSP violation
     finally:
         ctx.close()

@@ -43,7 +43,8 @@ def test_manager_previews_replans_and_accepts_a_reps_day(
         db.session.commit()
     tomorrow = (datetime.now(PARIS) + timedelta(days=1)).date().isoformat()
 
-    ctx = new_device(browser)
+    problems: list[str] = []
+    ctx = new_device(browser, problems)
     try:
         page = ctx.new_page()
         log_in(page, live_server, live_server.manager_email)
@@ -97,5 +98,6 @@ def test_manager_previews_replans_and_accepts_a_reps_day(
         expect(other_card).to_contain_text("pas de point de départ")
         expect(other_card).to_have_attribute("data-status", "none")
         both_sizes(page, "26-board-accepted")
+        assert problems == []  # no missing string, no CSP violation
     finally:
         ctx.close()

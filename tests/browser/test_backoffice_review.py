@@ -33,7 +33,8 @@ def test_conflict_between_two_devices_is_resolved_field_by_field_and_reaches_bot
     the tablet's change becomes a conflict; the manager sees base, server and device values
     side by side, keeps the tablet's name and types a new trade name; both devices get the
     decision at their next sync, and the audit trail shows every step."""
-    phone_ctx, tablet_ctx, office_ctx = (new_device(browser) for _ in range(3))
+    problems: list[str] = []
+    phone_ctx, tablet_ctx, office_ctx = (new_device(browser, problems) for _ in range(3))
     try:
         phone, tablet = phone_ctx.new_page(), tablet_ctx.new_page()
         log_in(phone, live_server)
@@ -105,6 +106,7 @@ def test_conflict_between_two_devices_is_resolved_field_by_field_and_reaches_bot
 
         office.goto(f"{live_server.url}/#/review")
         expect(office.locator("[data-test=review-empty]")).to_be_visible()
+        assert problems == []  # no missing string, no CSP violation
     finally:
         for ctx in (phone_ctx, tablet_ctx, office_ctx):
             ctx.close()
@@ -130,7 +132,8 @@ def test_rep_never_sees_the_back_office(live_server: LiveServer, context: Any) -
 def test_manager_revokes_a_device(live_server: LiveServer, browser: Any) -> None:
     """The manager revokes the rep's phone after confirming: the card says revoked, and the
     phone's token is refused from then on."""
-    phone_ctx, office_ctx = new_device(browser), new_device(browser)
+    problems: list[str] = []
+    phone_ctx, office_ctx = new_device(browser, problems), new_device(browser, problems)
     try:
         phone = phone_ctx.new_page()
         log_in(phone, live_server)
@@ -169,6 +172,7 @@ def test_manager_revokes_a_device(live_server: LiveServer, browser: Any) -> None
         phone.click("[data-test=sync-now]")
         expect(phone.locator("[data-test=sync-error]")).to_be_visible()
         screenshot(phone, "24-revoked-phone")
+        assert problems == []  # no missing string, no CSP violation
     finally:
         phone_ctx.close()
         office_ctx.close()
@@ -204,7 +208,8 @@ def test_rejected_prospect_is_corrected_then_its_blocked_note_applied(
     )
     assert [o["status"] for o in pushed.get_json()["outcomes"]] == ["rejected", "blocked"]
 
-    ctx = new_device(browser)
+    problems: list[str] = []
+    ctx = new_device(browser, problems)
     try:
         page = ctx.new_page()
         log_in(page, live_server, live_server.manager_email)
@@ -244,5 +249,6 @@ def test_rejected_prospect_is_corrected_then_its_blocked_note_applied(
         page.click("[data-test=tab-review]")
         page.select_option("[data-test=review-filters] select[name=kind]", "")
         expect(page.locator("[data-test=review-empty]")).to_be_visible()
+        assert problems == []  # no missing string, no CSP violation
     finally:
         ctx.close()
