@@ -75,7 +75,13 @@ function repCard(rep, index, entry, actions) {
   async function run(fn) {
     for (const b of buttons.querySelectorAll("button")) b.disabled = true;
     busy.hidden = false;
-    await fn();
+    try {
+      await fn(); // re-renders the board on success
+    } catch (error) {
+      busy.hidden = true;
+      status.append(errorBox(error));
+      for (const b of buttons.querySelectorAll("button")) b.disabled = false;
+    }
   }
   return h("li", { class: "card bo-rep", dataset: { test: "rep-plan", rep: rep.id, status: plan?.status || "none" } },
     h("div", { class: "row" },

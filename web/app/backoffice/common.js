@@ -83,7 +83,9 @@ export function userName(dir, id) {
 }
 
 export function deviceName(dir, id) {
-  return dir.device.get(id)?.name || t("backoffice.unknown_device");
+  const device = dir.device.get(id);
+  if (!device) return t("backoffice.unknown_device");
+  return `${device.name} ${t("backoffice.devices.short_id", { id: device.id.slice(0, 8) })}`;
 }
 
 /** A value of any JSON type as text: strings as is, null as "(vide)", the rest as JSON. */
