@@ -117,3 +117,39 @@ def test_hostile_text_from_the_server_renders_as_text(
     assert page.locator("main img[src=x]").count() == 0
     assert page.locator("main script").count() == 0
     assert page.evaluate("window.__xss") is None
+
+
+def test_check_in_fix_can_place_a_customer_known_only_by_its_commune(
+    live_server: LiveServer, context: Any
+) -> None:
+    """At a customer placed at its commune's centre, a precise check-in fix becomes its
+    position (precision "gps"); a fix far from the address is refused in plain words."""
+    rep = live_server.rep_email
+    first = live_server.get(f"/api/interactions/{live_server.round_ids[0]}", rep)
+    account = live_server.get(f"/api/accounts/{first['account_id']}", rep)
+    assert account["geocode_precision"] == "municipality"
+    page = context.new_page()
+    log_in(page, live_server)
+
+    context.set_geolocation({"latitude": 48.8566, "longitude": 2.3522, "accuracy": 15})  # Paris
+    page.goto(f"{live_server.url}/#/visit/{first['id']}")
+    page.click("[data-test=check-in]")
+    page.click("[data-test=place-here]")
+    expect(page.locator("[data-test=visit-status]")).to_contain_text("trop loin")
+    assert live_server.get(f"/api/accounts/{account['id']}", rep)["geocode_precision"] == (
+        "municipality"
+    )
+
+    second = live_server.get(f"/api/interactions/{live_server.round_ids[1]}", rep)
+    other = live_server.get(f"/api/accounts/{second['account_id']}", rep)
+    near = {"latitude": other["latitude"] + 0.002, "longitude": other["longitude"], "accuracy": 15}
+    context.set_geolocation(near)
+    page.goto(f"{live_server.url}/#/visit/{second['id']}")
+    page.click("[data-test=check-in]")
+    page.click("[data-test=place-here]")
+    expect(page.locator("[data-test=visit-status]")).to_contain_text(
+        "Position du client enregistrée"
+    )
+    placed = live_server.get(f"/api/accounts/{other['id']}", rep)
+    assert placed["geocode_precision"] == "gps"
+    assert placed["latitude"] == near["latitude"]
