@@ -5,7 +5,7 @@ import { h } from "../dom.js";
 import { fmt, t } from "../i18n/index.js";
 import { registerRoute, show, navigate } from "../router.js";
 import { endSession, session } from "../session.js";
-import { dismissOutcomes, label, outboxBatch, pendingCount, unseenOutcomes } from "../store.js";
+import { dismissOutcomes, get, label, outboxBatch, pendingCount, unseenOutcomes } from "../store.js";
 import { state as syncState } from "../sync.js";
 import { enumLabel } from "./common.js";
 
@@ -26,6 +26,14 @@ export function describeOutcome(o) {
 registerRoute("#/sync", async () => {
   const outcomes = await unseenOutcomes();
   const waiting = await outboxBatch(200);
+  // Name each waiting change after the record as the device has it now (an update's own
+  // fields may say little: a check-in is only a time and a position).
+  const records = await Promise.all(waiting.map((m) => get(m.entity, m.id)));
+  const what = (m, i) => {
+    if (m.fields.checked_out_at) return t("rep.sync.what.check_out", { label: label(m.entity, records[i] || m.fields) });
+    if (m.fields.checked_in_at) return t("rep.sync.what.check_in", { label: label(m.entity, records[i] || m.fields) });
+    return `${t(`rep.sync.op.${m.op}`)} ${enumLabel("entity", m.entity)} « ${label(m.entity, records[i] || m.fields)} »`;
+  };
   const total = await pendingCount();
   return h("section", { class: "screen sync-page" },
     h("header", {}, h("h1", { text: t("rep.sync.title") })),
@@ -40,8 +48,8 @@ registerRoute("#/sync", async () => {
         h("button", { type: "button", text: t("sync.outcome.dismiss"), on: { click: async () => { await dismissOutcomes(); show(); } } }),
       ],
     h("h2", { text: t("sync.pending", { count: total }) }),
-    h("ul", { class: "list", dataset: { test: "outbox" } }, waiting.map((m) => h("li", { class: "card row" },
-      h("span", { class: "grow", text: `${t(`rep.sync.op.${m.op}`)} ${enumLabel("entity", m.entity)} « ${label(m.entity, m.fields)} »` }),
+    h("ul", { class: "list", dataset: { test: "outbox" } }, waiting.map((m, i) => h("li", { class: "card row" },
+      h("span", { class: "grow", text: what(m, i) }),
       h("span", { class: "muted", text: fmt.time(m.made_at) })))),
     h("h2", { text: t("rep.sync.device") }),
     h("p", { class: "muted", text: t("rep.sync.device_line", { user: session.user?.name || "", device: session.deviceId || "" }) }),

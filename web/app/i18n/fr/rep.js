@@ -94,6 +94,8 @@ export default {
   "rep.sync.op.create": "Création :",
   "rep.sync.op.update": "Modification :",
   "rep.sync.op.delete": "Suppression :",
+  "rep.sync.what.check_in": "Arrivée (check-in) : « {label} »",
+  "rep.sync.what.check_out": "Compte-rendu et départ (check-out) : « {label} »",
   "rep.sync.device": "Cet appareil",
   "rep.sync.device_line": "{user} — appareil {device}",
 };
