@@ -153,3 +153,43 @@ def test_check_in_fix_can_place_a_customer_known_only_by_its_commune(
     placed = live_server.get(f"/api/accounts/{other['id']}", rep)
     assert placed["geocode_precision"] == "gps"
     assert placed["latitude"] == near["latitude"]
+
+
+def test_same_field_edited_offline_on_two_phones_is_a_conflict_the_second_phone_is_told(
+    live_server: LiveServer, browser: Any
+) -> None:
+    """The rep's phone and tablet both rewrite a visit's summary offline. The first to sync
+    is applied; the second is a conflict (visit reports: the device's value wins), which the
+    second device shows in French; after syncing again both hold the same summary."""
+    visit_id = live_server.round_ids[0]
+    devices = []
+    for _ in range(2):
+        ctx = browser.new_context(viewport={"width": 360, "height": 780}, locale="fr-FR")
+        page = ctx.new_page()
+        log_in(page, live_server)
+        ctx.set_offline(True)
+        devices.append((ctx, page))
+    try:
+        for n, (_ctx, page) in enumerate(devices, 1):
+            page.goto(f"{live_server.url}/#/visit/{visit_id}")
+            page.fill("textarea[name=summary]", f"Résumé écrit sur l'appareil {n}")
+            page.click("[data-test=save-report]")
+            expect(page.locator("[data-test=pending]")).to_have_attribute("data-count", "1")
+        for ctx, page in devices:
+            ctx.set_offline(False)
+            expect(page.locator("[data-test=pending]")).to_have_attribute("data-count", "0")
+        second = devices[1][1]
+        second.click("[data-test=outcomes-link]")
+        expect(second.locator("[data-test=outcome]").first).to_contain_text("Conflit")
+        expect(second.locator("[data-test=outcome]").first).to_contain_text("Résumé")
+        expect(second.locator("[data-test=outcome]").first).to_contain_text("votre version")
+        server = live_server.get(f"/api/interactions/{visit_id}", live_server.rep_email)
+        assert server["summary"] == "Résumé écrit sur l'appareil 2"
+        first = devices[0][1]
+        sync_now(first)
+        first.goto(f"{live_server.url}/#/today")  # the open form is not redrawn under the rep
+        first.goto(f"{live_server.url}/#/visit/{visit_id}")
+        expect(first.locator("textarea[name=summary]")).to_have_value(server["summary"])
+    finally:
+        for ctx, _page in devices:
+            ctx.close()

@@ -13,7 +13,11 @@ import { enumLabel } from "./common.js";
 export function describeOutcome(o) {
   const fields = Object.keys(o.fields || o.errors || {}).map(fieldLabel).join(", ");
   if (o.status === "merged") return t("sync.outcome.merged", { label: o.label });
-  if (o.status === "conflict") return t("sync.outcome.conflict", { label: o.label, fields });
+  if (o.status === "conflict") {
+    const kept = Object.values(o.fields || {});
+    const key = kept.length && kept.every((w) => w === "device") ? "sync.outcome.conflict_yours" : "sync.outcome.conflict";
+    return t(key, { label: o.label, fields });
+  }
   if (o.status === "blocked") return t("sync.outcome.blocked", { label: o.label });
   const onlyAccount = Object.keys(o.errors || {}).join() === "account_id";
   const reason = onlyAccount ? t("sync.reason.not_found")
