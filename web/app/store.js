@@ -196,6 +196,7 @@ export function label(entity, r = {}) {
     case "account": return r.name || r.trade_name || "client";
     case "contact": return [r.first_name, r.last_name].filter(Boolean).join(" ") || "contact";
     case "interaction": return r.subject || r.summary?.slice(0, 40) || "visite";
+    case "order": return r.reference || "commande";
     case "note": return (r.body || "note").slice(0, 40);
     case "followup": return r.reason || "relance";
     default: return entity;

@@ -6,7 +6,8 @@ import { fmt, t } from "../i18n/index.js";
 import { isoDay } from "../queries.js";
 import { navigate, registerRoute, show } from "../router.js";
 import { session } from "../session.js";
-import { get, mutate } from "../store.js";
+import { api, ApiError, describeError } from "../api.js";
+import { applyServerEntries, get, mutate } from "../store.js";
 import { enumLabel, currentPosition } from "./common.js";
 import { noteForm } from "./customer.js";
 
@@ -57,6 +58,35 @@ async function saveReport(visit, form, { checkOut = false } = {}) {
     });
   }
   return Object.keys(changes).length > 0;
+}
+
+/** A precise check-in fix at an account placed only at its commune: offer it as the
+ *  account's position (online: the server checks it lies within the commune's reach). */
+function placeHere(visit, account) {
+  const accurate = visit.checkin_lat !== null && visit.checkin_lat !== undefined && (visit.checkin_accuracy_m ?? 1e9) <= 250;
+  const vague = !account.geocode_precision || account.geocode_precision === "municipality";
+  if (!accurate || !vague) return null;
+  const status = h("span", { class: "muted", attrs: { role: "status" } });
+  const button = h("button", {
+    type: "button", class: "small", dataset: { test: "place-here" }, text: t("rep.visit.place_here"),
+    on: {
+      click: async () => {
+        if (!navigator.onLine) return (status.textContent = t("rep.visit.place_offline"));
+        button.disabled = true;
+        try {
+          const data = await api(`/api/accounts/${account.id}/position-from-checkin`, {
+            method: "POST", body: { lat: visit.checkin_lat, lon: visit.checkin_lon, accuracy_m: visit.checkin_accuracy_m },
+          });
+          await applyServerEntries([{ entity: "account", id: account.id, op: "put", version: data.version, data }]);
+          status.textContent = t("rep.visit.placed");
+        } catch (error) {
+          status.textContent = error instanceof ApiError && error.status === 422 ? t("rep.visit.place_refused") : describeError(error);
+          button.disabled = false;
+        }
+      },
+    },
+  });
+  return h("p", { class: "row" }, button, status);
 }
 
 function field(name, label, input) {
@@ -111,6 +141,7 @@ registerRoute("#/visit/:id", async ({ id }) => {
       checkedIn
         ? h("p", { text: t("rep.visit.checked_in", { time: fmt.time(visit.checked_in_at) }) }, h("br"), h("span", { class: "muted", text: fixText(visit, "in") }))
         : h("button", { class: "primary block", type: "button", dataset: { test: "check-in" }, text: t("rep.visit.check_in"), on: { click: (e) => { e.target.disabled = true; checkIn(visit); } } }),
+      checkedIn && account && placeHere(visit, account),
       visit.checked_out_at && h("p", { text: t("rep.visit.checked_out", { time: fmt.time(visit.checked_out_at) }) }, h("br"), h("span", { class: "muted", text: fixText(visit, "out") })),
       done && h("span", { class: "badge done", text: enumLabel("interaction_status", "done") })),
     saved,
