@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,23 @@ def check_request_body() -> None:
         )
 
 
+#: What Flask-Compress appends to a strong ETag it compresses ("abc" -> "abc:gzip").
+_ENCODED_ETAG = re.compile(r':(?:gzip|br|deflate|zstd)"')
+
+
+def accept_encoded_etags() -> None:
+    """Read an If-Match ETag as the record's, whatever encoding the GET was sent in.
+
+    Flask-Compress marks the ETag of a compressed answer with the encoding, as it must for
+    caches. A browser then sends ``If-Match: "abc:gzip"``, which would never match the
+    record's ``"abc"`` and make every update from a browser a 412. A record's version does
+    not depend on how its JSON travelled, so the suffix is dropped before the check.
+    """
+    value = request.environ.get("HTTP_IF_MATCH")
+    if value and _ENCODED_ETAG.search(value):
+        request.environ["HTTP_IF_MATCH"] = _ENCODED_ETAG.sub('"', value)
+
+
 def init_app(app: Flask) -> None:
     """Bind the Api, declare bearer auth in the spec, and register every resource blueprint."""
     from .accounts.api import blp as accounts
@@ -129,3 +147,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(docs_assets)
     # Registered after the token check, so anonymous callers cannot make us parse bodies.
     app.before_request(check_request_body)
+    app.before_request(accept_encoded_etags)

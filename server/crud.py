@@ -92,8 +92,8 @@ def invalid(messages: Mapping[str, Any]) -> None:
     abort(422, errors={"json": messages})
 
 
-def apply_sort(stmt: Select, model: type, spec: str | None, res: Resource) -> Select:
-    """Order ``stmt`` by a ``-a,b`` spec restricted to ``res.sortable``; id breaks ties."""
+def sort_order(model: type, spec: str | None, res: Resource) -> list[Any]:
+    """ORDER BY terms of a ``-a,b`` spec restricted to ``res.sortable``; id breaks ties."""
     order = []
     for raw in (spec or res.default_sort).split(","):
         name = raw.strip()
@@ -108,7 +108,21 @@ def apply_sort(stmt: Select, model: type, spec: str | None, res: Resource) -> Se
             )
         column = getattr(model, name)
         order.append(column.desc() if desc else column.asc())
-    return stmt.order_by(*order, model.id)
+    return [*order, model.id]
+
+
+def paginate(stmt: Select, pagination_parameters: Any, *order: Any) -> list[Any]:
+    """One page of ``stmt`` sorted by ``order``, and its total for the X-Pagination header.
+
+    Every paginated list of the API goes through here, so a page past the end is an empty
+    list everywhere (which also keeps a huge page number out of OFFSET, where it overflows).
+    """
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pagination_parameters.item_count = total
+    page, size = pagination_parameters.page, pagination_parameters.page_size
+    if (page - 1) * size >= total:
+        return []
+    return list(db.session.scalars(stmt.order_by(*order).limit(size).offset((page - 1) * size)))
 
 
 def _check_references(res: Resource, values: Mapping[str, Any], user: User) -> None:
@@ -197,13 +211,8 @@ def register(blp: Blueprint, res: Resource, url: str) -> None:
             stmt = stmt.where(model.account_id == args["account_id"])
         if res.filter is not None:
             stmt = res.filter(stmt, args, user)
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        pagination_parameters.item_count = total
-        stmt = apply_sort(stmt, model, args.get("sort"), res)
-        page, size = pagination_parameters.page, pagination_parameters.page_size
-        if (page - 1) * size >= total:
-            return []  # past the end; also keeps a huge page number out of OFFSET (overflow)
-        return db.session.scalars(stmt.limit(size).offset((page - 1) * size)).all()
+        order = sort_order(model, args.get("sort"), res)
+        return paginate(stmt, pagination_parameters, *order)
 
     def create_record(self: MethodView, data: dict[str, Any]) -> Any:
         record = write_create(res, data, current_user(), current_actor())

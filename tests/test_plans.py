@@ -310,3 +310,109 @@ def test_flask_plan_command(app: Flask, client: FlaskClient, team: TeamFixture) 
     with app.app_context():
         statuses = sorted(p.status.value for p in db.session.scalars(select(Plan)))
     assert statuses == ["accepted", "preview"]
+
+
+def test_plan_list_filters_by_rep_day_and_status(
+    app: Flask, client: FlaskClient, team: TeamFixture
+) -> None:
+    """GET /api/plans: newest first, filtered by rep, by a day the plan covers and by status,
+    paginated, each plan carrying the names and cities of its accounts (as text)."""
+    ids_a = make_accounts(app, team.rep_a, n=4)
+    make_accounts(app, team.rep_b, n=3)
+    for rep in (team.rep_a, team.rep_b):
+        set_profile(client, team.manager, rep)
+    monday_a = preview(client, team.manager, rep_id=str(team.rep_a.id)).get_json()
+    week_a = preview(client, team.manager, rep_id=str(team.rep_a.id), days=2).get_json()
+    monday_b = preview(client, team.manager, rep_id=str(team.rep_b.id)).get_json()
+    tuesday_b = preview(
+        client, team.manager, rep_id=str(team.rep_b.id), date_from="2030-03-05"
+    ).get_json()
+    r = client.post(f"/api/plans/{monday_a['id']}/accept", headers=team.manager.headers)
+    assert r.status_code == 200, r.get_json()
+
+    def listed(query: str, who: Person = team.manager) -> list[str]:
+        r = client.get(f"/api/plans{query}", headers=who.headers)
+        assert r.status_code == 200, r.get_json()
+        return [p["id"] for p in r.get_json()]
+
+    newest_first = [tuesday_b["id"], monday_b["id"], week_a["id"], monday_a["id"]]
+    assert listed("") == newest_first
+    assert listed(f"?rep_id={team.rep_a.id}") == [week_a["id"], monday_a["id"]]
+    assert listed("?date=2030-03-05") == [tuesday_b["id"], week_a["id"]]
+    assert listed("?date=2030-03-04") == [monday_b["id"], week_a["id"], monday_a["id"]]
+    assert listed("?status=accepted") == [monday_a["id"]]
+    assert listed("?status=accepted&status=preview&date=2030-03-06") == []
+    query = f"?rep_id={team.rep_b.id}&date=2030-03-04&status=preview"
+    assert listed(query) == [monday_b["id"]]
+
+    page = client.get("/api/plans?page=2&page_size=3", headers=team.manager.headers)
+    assert [p["id"] for p in page.get_json()] == [monday_a["id"]]
+    assert '"total": 4' in page.headers["X-Pagination"]
+
+    full = client.get(f"/api/plans?rep_id={team.rep_a.id}", headers=team.manager.headers)
+    plan = full.get_json()[1]
+    assert plan["status"] == "accepted"
+    stops = plan["days"][0]["stops"]
+    assert {s["account_id"] for s in stops} <= set(plan["accounts"])
+    assert plan["accounts"][ids_a[0]] == {"name": "<b>Chez Léon</b>", "city": "Lyon"}
+    one = client.get(f"/api/plans/{monday_a['id']}", headers=team.manager.headers).get_json()
+    assert one["accounts"] == plan["accounts"]
+
+    bad = {
+        "?status=done": "status.0",
+        "?date=tomorrow": "date",
+        "?date=1900-01-01": "date",
+        "?rep_id=7": "rep_id",
+    }
+    for query, blamed in bad.items():
+        r = client.get(f"/api/plans{query}", headers=team.manager.headers)
+        assert r.status_code == 422, query
+        assert r.mimetype == "application/problem+json"
+        assert [e["field"] for e in r.get_json()["errors"]] == [blamed]
+
+
+def test_plan_list_stays_in_scope(app: Flask, client: FlaskClient, team: TeamFixture) -> None:
+    """A rep lists their own plans, a manager their team's, an admin everyone's; asking for
+    someone out of scope lists nothing; an account moved out of scope loses its label."""
+    ids_a = make_accounts(app, team.rep_a, n=3)
+    make_accounts(app, team.rep_c, n=3)
+    set_profile(client, team.manager, team.rep_a)
+    set_profile(client, team.manager_south, team.rep_c)
+    plan_a = preview(client, team.rep_a).get_json()["id"]
+    plan_c = preview(client, team.rep_c).get_json()["id"]
+
+    def listed(who: Person, query: str = "") -> set[str]:
+        r = client.get(f"/api/plans{query}", headers=who.headers)
+        assert r.status_code == 200, r.get_json()
+        return {p["id"] for p in r.get_json()}
+
+    assert listed(team.rep_a) == {plan_a}
+    assert listed(team.rep_b) == set()
+    assert listed(team.manager) == {plan_a}
+    assert listed(team.manager_south) == {plan_c}
+    assert listed(team.rep_c) == {plan_c}
+    assert listed(team.admin) == {plan_a, plan_c}
+    assert listed(team.rep_b, f"?rep_id={team.rep_a.id}") == set()
+    assert listed(team.manager, f"?rep_id={team.rep_c.id}") == set()
+    text = client.get("/api/plans", headers=team.manager.headers).get_data(as_text=True)
+    assert plan_c not in text
+    assert str(team.rep_c.id) not in text
+
+    moved = ids_a[0]
+    r = client.get(f"/api/accounts/{moved}", headers=team.admin.headers)
+    etag = r.headers["ETag"]
+    r = client.patch(
+        f"/api/accounts/{moved}",
+        json={"owner_id": str(team.rep_c.id)},
+        headers={**team.admin.headers, "If-Match": etag},
+    )
+    assert r.status_code == 200, r.get_json()
+    (seen_by_manager,) = client.get("/api/plans", headers=team.manager.headers).get_json()
+    assert moved not in seen_by_manager["accounts"]
+    assert "Chez Léon" not in str(seen_by_manager)
+    admin_view = next(
+        p
+        for p in client.get("/api/plans", headers=team.admin.headers).get_json()
+        if p["id"] == plan_a
+    )
+    assert admin_view["accounts"][moved]["name"] == "<b>Chez Léon</b>"

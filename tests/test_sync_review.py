@@ -230,3 +230,23 @@ def test_devices_list_shows_sync_state(client, team):
     assert mine["last_mid"] == 1
     assert mine["last_sync_at"] is not None
     assert mine["pending_reported"] == 0
+
+
+def test_review_items_name_their_account_within_the_reviewers_scope(client, team):
+    """Items carry the account's name for the reviewer; once the account has moved to another
+    team it is named no more (the item stays: the change was the rep's)."""
+    acc, outcome = _conflict(client, team)
+    path = f"/api/sync/review/{outcome['review_id']}"
+    (listed,) = client.get("/api/sync/review", headers=team.manager.headers).get_json()
+    assert listed["account_name"] == "Martin & Fils"
+    assert client.get(path, headers=team.manager.headers).get_json()["account_name"] == (
+        "Martin & Fils"
+    )
+    owner = {"owner_id": str(team.rep_c.id)}
+    moved = patch(client, team.admin, f"/api/accounts/{acc['id']}", owner)
+    assert moved.status_code == 200, moved.get_json()
+    (listed,) = client.get("/api/sync/review", headers=team.manager.headers).get_json()
+    assert listed["account_name"] is None
+    assert client.get(path, headers=team.admin.headers).get_json()["account_name"] == (
+        "Martin & Fils"
+    )

@@ -41,5 +41,14 @@ class Interaction(SyncedRecord, db.Model):
     competitor_contract_end: Mapped[date | None]
     next_step: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[Outcome | None] = mapped_column(db_enum(Outcome, 16))
+    #: When the rep arrived and left, and where the phone was (GPS fix and its accuracy).
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checkin_lat: Mapped[float | None]
+    checkin_lon: Mapped[float | None]
+    checkin_accuracy_m: Mapped[int | None]
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checkout_lat: Mapped[float | None]
+    checkout_lon: Mapped[float | None]
+    checkout_accuracy_m: Mapped[int | None]
 
     __table_args__ = (Index("ix_interactions_account_starts", "account_id", "starts_at"),)

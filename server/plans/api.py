@@ -14,6 +14,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from routing.model import Location
 from routing.plan import AppointmentsNotFeasible
@@ -29,6 +30,7 @@ from .models import Plan, PlanDay, PlanStatus, RepProfile
 from .schemas import (
     DayQuerySchema,
     LinksSchema,
+    PlanListArgs,
     PlanRequestSchema,
     PlanSchema,
     ProfileSchema,
@@ -59,6 +61,39 @@ def _plan_or_404(record_id: uuid.UUID) -> Plan:
     return plan
 
 
+def _labelled(plans: list[Plan]) -> list[Plan]:
+    """Give each plan ``account_labels``: name and city of its accounts the caller may see.
+
+    A board shows "Boulangerie Roux, Vichy" rather than ids, in one query for a whole page;
+    an account reassigned out of the caller's scope since the plan keeps its name to itself.
+    """
+    wanted: set[uuid.UUID] = set()
+    for plan in plans:
+        wanted.update(stop.account_id for day in plan.days for stop in day.stops)
+        for dropped in plan.dropped:
+            try:
+                wanted.add(uuid.UUID(dropped["account_id"]))
+            except (KeyError, ValueError):
+                continue
+    labels: dict[str, dict[str, Any]] = {}
+    if wanted:
+        stmt = select(Account.id, Account.name, Account.city).where(Account.id.in_(wanted))
+        for account_id, name, city in db.session.execute(
+            access.scoped(stmt, Account, current_user())
+        ):
+            labels[str(account_id)] = {"name": name, "city": city}
+    for plan in plans:
+        ids = {str(stop.account_id) for day in plan.days for stop in day.stops}
+        ids.update(str(d.get("account_id")) for d in plan.dropped)
+        plan.account_labels = {i: labels[i] for i in sorted(ids) if i in labels}  # type: ignore[attr-defined]
+    return plans
+
+
+def _one(plan: Plan) -> Plan:
+    """``plan`` with its account labels, for a single-plan answer."""
+    return _labelled([plan])[0]
+
+
 def _time_limit(requested: float | None) -> float:
     return requested or float(current_app.config.get("PLAN_TIME_LIMIT") or 2.0)
 
@@ -83,7 +118,28 @@ def _planning_errors(exc: Exception) -> None:
 
 @blp.route("")
 class Plans(MethodView):
-    """Plan previews."""
+    """Plans: the list, and new previews."""
+
+    @blp.arguments(PlanListArgs, location="query")
+    @blp.response(200, PlanSchema(many=True))
+    @blp.paginate(page_size=50, max_page_size=200)
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """List stored plans, newest first: yours (rep), your team's (manager), all (admin)
+
+        Filter by rep, by a day the plan covers, and by status.
+        """
+        stmt = select(Plan).options(selectinload(Plan.days).selectinload(PlanDay.stops))
+        allowed = access.visible_user_ids(current_user())
+        if allowed is not None:
+            stmt = stmt.where(Plan.rep_id.in_(allowed))
+        if args.get("rep_id") is not None:
+            stmt = stmt.where(Plan.rep_id == args["rep_id"])
+        if args.get("date") is not None:
+            stmt = stmt.where(Plan.date_from <= args["date"], Plan.date_to >= args["date"])
+        if args.get("status"):
+            stmt = stmt.where(Plan.status.in_(args["status"]))
+        plans = crud.paginate(stmt, pagination_parameters, Plan.created_at.desc(), Plan.id.desc())
+        return _labelled(plans)
 
     @blp.arguments(PlanRequestSchema)
     @blp.response(201, PlanSchema)
@@ -111,7 +167,7 @@ class Plans(MethodView):
             db.session.rollback()
             _planning_errors(exc)
         db.session.commit()
-        return plan
+        return _one(plan)
 
 
 @blp.route("/<uuid:record_id>")
@@ -121,7 +177,7 @@ class PlanById(MethodView):
     @blp.response(200, PlanSchema)
     def get(self, record_id: uuid.UUID) -> Any:
         """Read a plan with its days, stops and dropped candidates"""
-        return _plan_or_404(record_id)
+        return _one(_plan_or_404(record_id))
 
 
 @blp.route("/<uuid:record_id>/accept")
@@ -141,7 +197,7 @@ class PlanAccept(MethodView):
             abort(409, message=f"This plan is {plan.status.value}, not a preview.")
         service.accept(plan, current_actor())
         db.session.commit()
-        return plan
+        return _one(plan)
 
 
 @blp.route("/<uuid:record_id>/replan")
@@ -172,7 +228,7 @@ class PlanReplan(MethodView):
             db.session.rollback()
             _planning_errors(exc)
         db.session.commit()
-        return new
+        return _one(new)
 
 
 def _day(plan: Plan, args: dict[str, Any]) -> PlanDay:

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..fields import Int, Timestamp
 from ..geocoding.schemas import Latitude, Longitude
+from .models import PlanStatus
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):[0-5]\d$")
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,6 +42,24 @@ class PlanRequestSchema(Schema):
         day = data.get("date_from")
         if day is not None and not 2000 <= day.year <= 2100:
             raise ValidationError("Plan days between 2000 and 2100.", "date_from")
+
+
+class PlanListArgs(Schema):
+    """Filters of the plan list."""
+
+    rep_id = fields.UUID(metadata={"description": "Plans of this rep"})
+    date = fields.Date(metadata={"description": "Plans covering this day"})
+    status = fields.List(
+        fields.Enum(PlanStatus, by_value=True),
+        metadata={"description": "preview, accepted, superseded (repeat for several)"},
+    )
+
+    @validates_schema
+    def check_date(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Keep dates in a range every database handles."""
+        day = data.get("date")
+        if day is not None and not 2000 <= day.year <= 2100:
+            raise ValidationError("A day between 2000 and 2100.", "date")
 
 
 class ReplanSchema(Schema):
@@ -86,6 +105,10 @@ class PlanDaySchema(Schema):
     """A day's route and its totals."""
 
     day = fields.Date()
+    start_lat = fields.Float(metadata={"description": "Where the day starts"})
+    start_lon = fields.Float()
+    end_lat = fields.Float(metadata={"description": "Where the day ends"})
+    end_lon = fields.Float()
     departure = fields.DateTime()
     arrival = fields.DateTime()
     lunch_start = fields.DateTime(allow_none=True)
@@ -119,6 +142,14 @@ class PlanSchema(Schema):
     stats = fields.Dict()
     days = fields.List(fields.Nested(PlanDaySchema))
     dropped = fields.List(fields.Nested(DroppedSchema))
+    accounts = fields.Dict(
+        dump_only=True,
+        attribute="account_labels",
+        metadata={
+            "description": "account id -> {name, city} for the stops and dropped accounts "
+            "you may see"
+        },
+    )
 
 
 class LinksSchema(Schema):

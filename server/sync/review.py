@@ -70,6 +70,22 @@ def get_item(user: User, item_id: uuid.UUID) -> ReviewItem:
     return item
 
 
+def with_account_names(items: list[ReviewItem], user: User) -> list[ReviewItem]:
+    """Give each item an ``account_name``: its account's, if live and within ``user``'s scope.
+
+    A reviewer reads "Boulangerie Roux" rather than an id; an account reassigned out of the
+    reviewer's scope since keeps its name to itself.
+    """
+    wanted = {item.account_id for item in items if item.account_id is not None}
+    names: dict[uuid.UUID, str] = {}
+    if wanted:
+        stmt = select(Account.id, Account.name).where(Account.id.in_(wanted))
+        names = dict(db.session.execute(access.scoped(stmt, Account, user)).all())
+    for item in items:
+        item.account_name = names.get(item.account_id)  # type: ignore[attr-defined]
+    return items
+
+
 def _close(item: ReviewItem, user: User, status: ReviewStatus, resolution: dict[str, Any]) -> None:
     """Mark ``item`` decided by ``user``."""
     item.status = status

@@ -10,8 +10,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
-from sqlalchemy import func, select
 
+from .. import crud
 from ..auth.tokens import current_user
 from ..extensions import db
 from ..fields import Line, Timestamp
@@ -39,6 +39,11 @@ class ReviewItemSchema(Schema):
     entity = fields.String()
     record_id = fields.UUID()
     account_id = fields.UUID(allow_none=True)
+    account_name = fields.String(
+        allow_none=True,
+        dump_only=True,
+        metadata={"description": "Name of the account, when it is live and in your scope"},
+    )
     op = fields.String()
     payload = fields.Dict(metadata={"description": "The fields the device sent"})
     conflicts = fields.Dict(metadata={"description": "field -> {base, server, device, winner}"})
@@ -112,13 +117,10 @@ class ReviewItems(MethodView):
         user = current_user()
         review.require_reviewer(user)
         stmt = review.filter_items(review.reviewable(user), args)
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        pagination_parameters.item_count = total
-        page, size = pagination_parameters.page, pagination_parameters.page_size
-        if (page - 1) * size >= total:
-            return []
-        stmt = stmt.order_by(ReviewItem.created_at.desc(), ReviewItem.id)
-        return db.session.scalars(stmt.limit(size).offset((page - 1) * size)).all()
+        items = crud.paginate(
+            stmt, pagination_parameters, ReviewItem.created_at.desc(), ReviewItem.id
+        )
+        return review.with_account_names(items, user)
 
 
 @blp.route("/review/<uuid:item_id>")
@@ -130,7 +132,7 @@ class ReviewItemById(MethodView):
         """A review item with base, server and device values"""
         user = current_user()
         review.require_reviewer(user)
-        return review.get_item(user, item_id)
+        return review.with_account_names([review.get_item(user, item_id)], user)[0]
 
 
 @blp.route("/review/<uuid:item_id>/resolve")
@@ -153,7 +155,7 @@ class ResolveReviewItem(MethodView):
             values=data.get("values"),
         )
         db.session.commit()
-        return item
+        return review.with_account_names([item], user)[0]
 
 
 @blp.route("/audit/<string:entity>/<uuid:record_id>")

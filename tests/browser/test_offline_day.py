@@ -122,6 +122,12 @@ def test_offline_day_syncs_everything_once(live_server: LiveServer, context: Any
     assert report["competitor"] == "Distri-Alpes"
     assert report["competitor_contract_end"] == "2031-06-30"
     assert report["ends_at"] is not None
+    # Check-in and check-out carry the time and the phone's GPS fix (the context's position).
+    assert report["checked_in_at"] is not None
+    assert report["checked_out_at"] >= report["checked_in_at"]
+    assert (report["checkin_lat"], report["checkin_lon"]) == (45.764, 4.8357)
+    assert report["checkin_accuracy_m"] == 20
+    assert report["checkout_lat"] == 45.764
     report_followups = live_server.get(f"/api/followups?account_id={report['account_id']}", rep)
     assert [f["reason"] for f in report_followups].count("Relancer pour le devis") == 1
 

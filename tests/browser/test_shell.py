@@ -86,3 +86,11 @@ def test_login_registers_the_device_and_the_nav_fits_the_role(
     assert "Clients" in labels
     devices = live_server.get("/api/devices", live_server.rep_email)
     assert any(d["name"].startswith("Navigateur") for d in devices)
+
+    # On a desktop the nav moves to the top, under the sync bar, and the round sits beside the map.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    nav = page.locator("nav").bounding_box()
+    bar = page.locator("#syncbar").bounding_box()
+    assert bar["y"] < nav["y"] < 200
+    page.wait_for_timeout(300)  # let Leaflet lay out before the picture (not an assertion)
+    screenshot(page, "09-desktop-today")

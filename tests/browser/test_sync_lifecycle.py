@@ -119,3 +119,27 @@ def test_new_version_waits_and_takes_over_without_losing_the_outbox(
     wait_synced(page)
     notes = live_server.get(f"/api/notes?account_id={target['id']}", live_server.rep_email)
     assert [n["body"] for n in notes].count("Avant la mise à jour") == 1
+
+
+def test_revoked_session_keeps_the_outbox_until_the_rep_logs_in_again(
+    live_server: LiveServer, context: Any
+) -> None:
+    """The device's token stops working (here: logged out from elsewhere): the change stays
+    queued, the bar offers to log in again, and after the login it goes, once."""
+    page = context.new_page()
+    log_in(page, live_server)
+    target = live_server.get("/api/accounts?page_size=1&sort=name", live_server.rep_email)[0]
+    token = page.evaluate("() => import('/app/session.js').then((m) => m.session.token)")
+    answer = live_server.client().post(
+        "/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 204
+    _write_note(page, live_server, target["id"], "Écrite avec un jeton périmé")
+    expect(page.locator("[data-test=relogin]")).to_be_visible()
+    expect(page.locator("[data-test=pending]")).to_have_attribute("data-count", "1")
+    page.click("[data-test=relogin]")
+    page.fill("input[name=password]", live_server.password)
+    page.click("button[type=submit]")
+    expect(page.locator("[data-test=pending]")).to_have_attribute("data-count", "0")
+    notes = live_server.get(f"/api/notes?account_id={target['id']}", live_server.rep_email)
+    assert [n["body"] for n in notes].count("Écrite avec un jeton périmé") == 1

@@ -117,3 +117,79 @@ def test_hostile_text_from_the_server_renders_as_text(
     assert page.locator("main img[src=x]").count() == 0
     assert page.locator("main script").count() == 0
     assert page.evaluate("window.__xss") is None
+
+
+def test_check_in_fix_can_place_a_customer_known_only_by_its_commune(
+    live_server: LiveServer, context: Any
+) -> None:
+    """At a customer placed at its commune's centre, a precise check-in fix becomes its
+    position (precision "gps"); a fix far from the address is refused in plain words."""
+    rep = live_server.rep_email
+    first = live_server.get(f"/api/interactions/{live_server.round_ids[0]}", rep)
+    account = live_server.get(f"/api/accounts/{first['account_id']}", rep)
+    assert account["geocode_precision"] == "municipality"
+    page = context.new_page()
+    log_in(page, live_server)
+
+    context.set_geolocation({"latitude": 48.8566, "longitude": 2.3522, "accuracy": 15})  # Paris
+    page.goto(f"{live_server.url}/#/visit/{first['id']}")
+    page.click("[data-test=check-in]")
+    page.click("[data-test=place-here]")
+    expect(page.locator("[data-test=visit-status]")).to_contain_text("trop loin")
+    assert live_server.get(f"/api/accounts/{account['id']}", rep)["geocode_precision"] == (
+        "municipality"
+    )
+
+    second = live_server.get(f"/api/interactions/{live_server.round_ids[1]}", rep)
+    other = live_server.get(f"/api/accounts/{second['account_id']}", rep)
+    near = {"latitude": other["latitude"] + 0.002, "longitude": other["longitude"], "accuracy": 15}
+    context.set_geolocation(near)
+    page.goto(f"{live_server.url}/#/visit/{second['id']}")
+    page.click("[data-test=check-in]")
+    page.click("[data-test=place-here]")
+    expect(page.locator("[data-test=visit-status]")).to_contain_text(
+        "Position du client enregistrée"
+    )
+    placed = live_server.get(f"/api/accounts/{other['id']}", rep)
+    assert placed["geocode_precision"] == "gps"
+    assert placed["latitude"] == near["latitude"]
+
+
+def test_same_field_edited_offline_on_two_phones_is_a_conflict_the_second_phone_is_told(
+    live_server: LiveServer, browser: Any
+) -> None:
+    """The rep's phone and tablet both rewrite a visit's summary offline. The first to sync
+    is applied; the second is a conflict (visit reports: the device's value wins), which the
+    second device shows in French; after syncing again both hold the same summary."""
+    visit_id = live_server.round_ids[0]
+    devices = []
+    for _ in range(2):
+        ctx = browser.new_context(viewport={"width": 360, "height": 780}, locale="fr-FR")
+        page = ctx.new_page()
+        log_in(page, live_server)
+        ctx.set_offline(True)
+        devices.append((ctx, page))
+    try:
+        for n, (_ctx, page) in enumerate(devices, 1):
+            page.goto(f"{live_server.url}/#/visit/{visit_id}")
+            page.fill("textarea[name=summary]", f"Résumé écrit sur l'appareil {n}")
+            page.click("[data-test=save-report]")
+            expect(page.locator("[data-test=pending]")).to_have_attribute("data-count", "1")
+        for ctx, page in devices:
+            ctx.set_offline(False)
+            expect(page.locator("[data-test=pending]")).to_have_attribute("data-count", "0")
+        second = devices[1][1]
+        second.click("[data-test=outcomes-link]")
+        expect(second.locator("[data-test=outcome]").first).to_contain_text("Conflit")
+        expect(second.locator("[data-test=outcome]").first).to_contain_text("Résumé")
+        expect(second.locator("[data-test=outcome]").first).to_contain_text("votre version")
+        server = live_server.get(f"/api/interactions/{visit_id}", live_server.rep_email)
+        assert server["summary"] == "Résumé écrit sur l'appareil 2"
+        first = devices[0][1]
+        sync_now(first)
+        first.goto(f"{live_server.url}/#/today")  # the open form is not redrawn under the rep
+        first.goto(f"{live_server.url}/#/visit/{visit_id}")
+        expect(first.locator("textarea[name=summary]")).to_have_value(server["summary"])
+    finally:
+        for ctx, _page in devices:
+            ctx.close()

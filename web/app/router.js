@@ -83,13 +83,15 @@ export function renderNav(current) {
   nav.hidden = entries.length === 0;
   replace(
     nav,
-    entries.map((r) =>
-      h("a", {
+    entries.map((r) => {
+      // A screen under an entry (#/customers/42 under #/customers) lights that entry up.
+      const here = (current && current.nav === r.nav) || location.hash.startsWith(`${r.pattern}/`);
+      return h("a", {
         href: r.pattern,
-        class: ["nav-item", current && current.nav === r.nav && "current"],
-        attrs: { "aria-current": current && current.nav === r.nav ? "page" : false },
-      }, h("span", { class: `icon icon-${r.nav.icon || "dot"}`, attrs: { "aria-hidden": "true" } }), t(r.nav.label)),
-    ),
+        class: ["nav-item", here && "current"],
+        attrs: { "aria-current": here ? "page" : false },
+      }, h("span", { class: `icon icon-${r.nav.icon || "dot"}`, attrs: { "aria-hidden": "true" } }), t(r.nav.label));
+    }),
   );
 }
 

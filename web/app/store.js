@@ -196,6 +196,7 @@ export function label(entity, r = {}) {
     case "account": return r.name || r.trade_name || "client";
     case "contact": return [r.first_name, r.last_name].filter(Boolean).join(" ") || "contact";
     case "interaction": return r.subject || r.summary?.slice(0, 40) || "visite";
+    case "order": return r.reference || "commande";
     case "note": return (r.body || "note").slice(0, 40);
     case "followup": return r.reason || "relance";
     default: return entity;
@@ -243,14 +244,7 @@ export async function applyServerEntries(entries) {
         if (entry.entity === "account") await dropAccountChildren(entry.id);
       }
     }
-    for (const [entity, records] of puts) {
-      // Device-only facts ("_" fields: GPS fixes of a check-in) survive the server's state.
-      const existing = await db.table(entity).bulkGet(records.map((r) => r.id));
-      records.forEach((record, i) => {
-        for (const [key, value] of Object.entries(existing[i] || {})) if (key.startsWith("_")) record[key] = value;
-      });
-      await db.table(entity).bulkPut(records);
-    }
+    for (const [entity, records] of puts) await db.table(entity).bulkPut(records);
   });
   changed();
 }

@@ -190,6 +190,8 @@ async function push() {
       },
     });
     await reserveMidsAbove(answer.last_mid || 0);
+    const answered = new Set((answer.outcomes || []).map((o) => o.mid));
+    if (!batch.some((m) => answered.has(m.mid))) throw new Error("push answered none of the batch");
     await settle(batch, answer.outcomes);
     await refetchRefused(batch, answer.outcomes);
   }
@@ -215,12 +217,13 @@ async function refetchRefused(batch, outcomes) {
 async function pull() {
   let cursor = await getMeta("cursor");
   if (!cursor) cursor = await bootstrap();
+  let resyncs = 0;
   for (;;) {
     let page;
     try {
       page = await api("/api/sync/pull", { query: { protocol: PROTOCOL, cursor, limit: PAGE } });
     } catch (error) {
-      if (error instanceof ApiError && error.status === 410) {
+      if (error instanceof ApiError && error.status === 410 && resyncs++ === 0) {
         state.error = t("sync.resync");
         emit();
         await push(); // nothing the user did may be lost or come back

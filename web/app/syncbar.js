@@ -34,6 +34,7 @@ export function mountSyncBar(root) {
       h("div", { class: "syncbar-detail" },
         h("span", { dataset: { test: "last-sync" }, text: status }),
         state.error && h("span", { class: "sync-error", attrs: { role: "alert" }, dataset: { test: "sync-error" }, text: state.error }),
+        state.needsLogin && h("a", { href: "#/login", class: "sync-outcomes", dataset: { test: "relogin" }, text: t("login.again") }),
         outcomes > 0 && h("a", { href: "#/sync", class: "sync-outcomes", dataset: { test: "outcomes-link" }, text: t("sync.outcomes_title") + ` (${outcomes})` }),
       ),
     );

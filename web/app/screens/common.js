@@ -29,7 +29,7 @@ export function currentPosition(timeout = 10000) {
     navigator.geolocation.getCurrentPosition(
       (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy_m: Math.round(p.coords.accuracy) }),
       () => resolve(null),
-      { enableHighAccuracy: true, timeout, maximumAge: 60000 },
+      { enableHighAccuracy: true, timeout, maximumAge: 0 }, // a fresh fix: the rep may have just driven here
     );
   });
 }

@@ -29,7 +29,7 @@ async function logIn(email, password) {
 }
 
 registerRoute("#/login", () => {
-  if (isLoggedIn()) {
+  if (isLoggedIn() && !syncState.needsLogin) {
     queueMicrotask(() => navigate(homeRoute(), { replace: true }));
     return h("p", { text: t("app.loading") });
   }

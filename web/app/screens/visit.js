@@ -6,29 +6,36 @@ import { fmt, t } from "../i18n/index.js";
 import { isoDay } from "../queries.js";
 import { navigate, registerRoute, show } from "../router.js";
 import { session } from "../session.js";
-import { db, get, mutate } from "../store.js";
+import { api, ApiError, describeError } from "../api.js";
+import { applyServerEntries, get, mutate } from "../store.js";
 import { enumLabel, currentPosition } from "./common.js";
 import { noteForm } from "./customer.js";
 
 const OUTCOMES = ["order", "positive", "neutral", "negative", "no_decision"];
 const REPORT_FIELDS = ["summary", "outcome", "objections", "motivations", "competitor", "competitor_contract_end", "next_step"];
 
-/** Keep device-only facts (GPS fixes) beside the record; sync never sends "_" fields. */
-async function remember(id, facts) {
-  await db.interaction.update(id, facts);
+/** The fields of a check-in or check-out ("in" / "out"): time, and the GPS fix if any. */
+function presence(moment, at, position) {
+  return {
+    [`checked_${moment}_at`]: at,
+    [`check${moment}_lat`]: position ? position.lat : null,
+    [`check${moment}_lon`]: position ? position.lon : null,
+    [`check${moment}_accuracy_m`]: position ? Math.min(position.accuracy_m, 100000) : null,
+  };
 }
 
-function fixText(fix) {
-  if (!fix) return "";
-  if (!fix.position) return t("rep.visit.no_position");
-  return t("rep.visit.position", { lat: fix.position.lat.toFixed(5), lon: fix.position.lon.toFixed(5), accuracy: fix.position.accuracy_m });
+function fixText(visit, moment) {
+  const lat = visit[`check${moment}_lat`];
+  if (lat === null || lat === undefined) return t("rep.visit.no_position");
+  return t("rep.visit.position", {
+    lat: lat.toFixed(5), lon: visit[`check${moment}_lon`].toFixed(5), accuracy: visit[`check${moment}_accuracy_m`] ?? "?",
+  });
 }
 
 async function checkIn(visit) {
   const at = new Date().toISOString();
   const position = await currentPosition();
-  await mutate("interaction", "update", { starts_at: at }, visit.id);
-  await remember(visit.id, { _checkin: { at, position } });
+  await mutate("interaction", "update", presence("in", at, position), visit.id);
   show();
 }
 
@@ -39,15 +46,11 @@ async function saveReport(visit, form, { checkOut = false } = {}) {
     const value = values[name] ?? null;
     if ((visit[name] ?? null) !== value) changes[name] = value;
   }
-  let checkout = null;
   if (checkOut) {
     const at = new Date().toISOString();
-    changes.ends_at = at;
-    changes.status = "done";
-    checkout = { at, position: await currentPosition() };
+    Object.assign(changes, presence("out", at, await currentPosition()), { ends_at: at, status: "done" });
   }
   if (Object.keys(changes).length) await mutate("interaction", "update", changes, visit.id);
-  if (checkout) await remember(visit.id, { _checkout: checkout });
   if (values.followup_date && values.followup_reason) {
     await mutate("followup", "create", {
       account_id: visit.account_id, interaction_id: visit.id, due_date: values.followup_date,
@@ -55,6 +58,35 @@ async function saveReport(visit, form, { checkOut = false } = {}) {
     });
   }
   return Object.keys(changes).length > 0;
+}
+
+/** A precise check-in fix at an account placed only at its commune: offer it as the
+ *  account's position (online: the server checks it lies within the commune's reach). */
+function placeHere(visit, account) {
+  const accurate = visit.checkin_lat !== null && visit.checkin_lat !== undefined && (visit.checkin_accuracy_m ?? 1e9) <= 250;
+  const vague = !account.geocode_precision || account.geocode_precision === "municipality";
+  if (!accurate || !vague) return null;
+  const status = h("span", { class: "muted", attrs: { role: "status" } });
+  const button = h("button", {
+    type: "button", class: "small", dataset: { test: "place-here" }, text: t("rep.visit.place_here"),
+    on: {
+      click: async () => {
+        if (!navigator.onLine) return (status.textContent = t("rep.visit.place_offline"));
+        button.disabled = true;
+        try {
+          const data = await api(`/api/accounts/${account.id}/position-from-checkin`, {
+            method: "POST", body: { lat: visit.checkin_lat, lon: visit.checkin_lon, accuracy_m: visit.checkin_accuracy_m },
+          });
+          await applyServerEntries([{ entity: "account", id: account.id, op: "put", version: data.version, data }]);
+          status.textContent = t("rep.visit.placed");
+        } catch (error) {
+          status.textContent = error instanceof ApiError && error.status === 422 ? t("rep.visit.place_refused") : describeError(error);
+          button.disabled = false;
+        }
+      },
+    },
+  });
+  return h("p", { class: "row" }, button, status);
 }
 
 function field(name, label, input) {
@@ -65,7 +97,7 @@ registerRoute("#/visit/:id", async ({ id }) => {
   const visit = await get("interaction", id);
   if (!visit) return h("p", { class: "empty", text: t("rep.visit.gone") });
   const account = await get("account", visit.account_id);
-  const checkedIn = Boolean(visit._checkin);
+  const checkedIn = Boolean(visit.checked_in_at);
   const done = visit.status === "done";
   const saved = h("p", { class: "notice", hidden: true, attrs: { role: "status" }, dataset: { test: "report-saved" }, text: t("rep.visit.saved") });
   const text = (name, rows = 3, max = 5000) => h("textarea", { name, rows, maxLength: max, value: visit[name] || "" });
@@ -107,9 +139,10 @@ registerRoute("#/visit/:id", async ({ id }) => {
     visit.subject && h("p", { text: visit.subject }),
     h("div", { class: "card", dataset: { test: "visit-status" } },
       checkedIn
-        ? h("p", { text: t("rep.visit.checked_in", { time: fmt.time(visit._checkin.at) }) }, h("br"), h("span", { class: "muted", text: fixText(visit._checkin) }))
+        ? h("p", { text: t("rep.visit.checked_in", { time: fmt.time(visit.checked_in_at) }) }, h("br"), h("span", { class: "muted", text: fixText(visit, "in") }))
         : h("button", { class: "primary block", type: "button", dataset: { test: "check-in" }, text: t("rep.visit.check_in"), on: { click: (e) => { e.target.disabled = true; checkIn(visit); } } }),
-      visit._checkout && h("p", { text: t("rep.visit.checked_out", { time: fmt.time(visit._checkout.at) }) }, h("br"), h("span", { class: "muted", text: fixText(visit._checkout) })),
+      checkedIn && account && placeHere(visit, account),
+      visit.checked_out_at && h("p", { text: t("rep.visit.checked_out", { time: fmt.time(visit.checked_out_at) }) }, h("br"), h("span", { class: "muted", text: fixText(visit, "out") })),
       done && h("span", { class: "badge done", text: enumLabel("interaction_status", "done") })),
     saved,
     form,
