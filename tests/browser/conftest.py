@@ -34,6 +34,9 @@ from server.extensions import db
 
 try:  # re-exported for the tests; without Playwright the browser fixture skips (or fails in CI)
     from playwright.sync_api import expect
+
+    # Waiting, not timing: a loaded two-core CI box may take seconds to sync a slice.
+    expect.set_options(timeout=15_000)
 except ImportError:  # pragma: no cover
     expect = None
 

@@ -39,8 +39,10 @@ async function boot() {
   if (isLoggedIn()) afterLogin();
   await ready;
   document.documentElement.dataset.ready = "1"; // tests and the bench wait for this
-  // Build the customer search index while the user looks at the round.
-  if (isLoggedIn()) (window.requestIdleCallback || setTimeout)(() => import("./queries.js").then((q) => q.customerIndex()));
+  // Build the customer search index once the round is on screen and the phone is idle.
+  if (isLoggedIn()) {
+    setTimeout(() => (window.requestIdleCallback || setTimeout)(() => import("./queries.js").then((q) => q.customerIndex())), 1500);
+  }
 }
 
 window.addEventListener("tournee:login", () => afterLogin().then(show));
