@@ -18,6 +18,9 @@ let syncStarted = false;
 
 /** Start syncing once a user is logged in (called at start-up and after login). */
 export async function afterLogin() {
+  // The outbox must not be evicted under storage pressure: ask for persistent storage
+  // (granted to installed or engaged apps; a refusal changes nothing else).
+  navigator.storage?.persist?.().catch(() => {});
   if (!syncStarted) {
     syncStarted = true;
     await startSync();
