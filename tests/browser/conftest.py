@@ -34,6 +34,9 @@ from server.extensions import db
 
 try:  # re-exported for the tests; without Playwright the browser fixture skips (or fails in CI)
     from playwright.sync_api import expect
+
+    # Waiting, not timing: a loaded two-core CI box may take seconds to sync a slice.
+    expect.set_options(timeout=15_000)
 except ImportError:  # pragma: no cover
     expect = None
 
@@ -143,8 +146,10 @@ def _plan_today(app: Flask, email: str, stops: int = 4) -> list[str]:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The real app on a free port of 127.0.0.1, over a fresh seeded SQLite database."""
+def live_server(tmp_path: Path, browser: Any) -> Iterator[LiveServer]:
+    """The real app on a free port of 127.0.0.1, over a fresh seeded SQLite database.
+
+    Asks for ``browser`` first so that, without Chromium, a test skips before seeding."""
     app = create_app(
         {
             "TESTING": True,

@@ -18,6 +18,9 @@ let syncStarted = false;
 
 /** Start syncing once a user is logged in (called at start-up and after login). */
 export async function afterLogin() {
+  // The outbox must not be evicted under storage pressure: ask for persistent storage
+  // (granted to installed or engaged apps; a refusal changes nothing else).
+  navigator.storage?.persist?.().catch(() => {});
   if (!syncStarted) {
     syncStarted = true;
     await startSync();
@@ -39,8 +42,10 @@ async function boot() {
   if (isLoggedIn()) afterLogin();
   await ready;
   document.documentElement.dataset.ready = "1"; // tests and the bench wait for this
-  // Build the customer search index while the user looks at the round.
-  if (isLoggedIn()) (window.requestIdleCallback || setTimeout)(() => import("./queries.js").then((q) => q.customerIndex()));
+  // Build the customer search index once the round is on screen and the phone is idle.
+  if (isLoggedIn()) {
+    setTimeout(() => (window.requestIdleCallback || setTimeout)(() => import("./queries.js").then((q) => q.customerIndex())), 1500);
+  }
 }
 
 window.addEventListener("tournee:login", () => afterLogin().then(show));

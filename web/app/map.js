@@ -5,6 +5,12 @@ import { h } from "./dom.js";
 import { t } from "./i18n/index.js";
 
 const TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+const CSS = "/vendor/leaflet/dist/leaflet.css";
+
+// Leaflet's style sheet comes with the map, so it never blocks the first paint of the app.
+if (!document.querySelector(`link[href="${CSS}"]`)) {
+  document.head.append(h("link", { attrs: { rel: "stylesheet" }, href: CSS }));
+}
 
 /** Draw `stops` ([{lat, lon, label, state}]) in `el`; returns a dispose function. */
 export function stopsMap(el, stops) {

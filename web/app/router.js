@@ -72,6 +72,7 @@ export async function show() {
   const node = await route.render(params, ctx);
   if (seq !== renderSeq) return; // the user went elsewhere while this screen loaded
   replace(view, node);
+  performance.mark("tournee:screen"); // the bench reads when the first screen was in place
   view.focus({ preventScroll: true });
   window.scrollTo(0, 0);
 }
