@@ -94,6 +94,25 @@ PATH_LNS_MAX_NODES = 16
 #: OptionalBoolean.BOOL_TRUE in OR-Tools' parameters protocol buffers.
 _BOOL_TRUE = 3
 
+#: Iterated local search (mandatory visits only, see _search_parameters): the SISR ruin
+#: ("slack induction by string removals", Christiaens & Vanden Berghe 2020) removes
+#: strings of at most this many consecutive visits from nearby routes...
+ILS_MAX_STRING = 10
+#: ...about this many visits in all, on average...
+ILS_AVG_REMOVED = 10
+#: ...keeping a kept-in-place part of a string with this probability factor (the paper's
+#: alpha), then cheapest insertion recreates and greedy descent improves the result.
+ILS_BYPASS = 0.01
+#: Simulated-annealing acceptance of the reference solution, at a constant temperature of
+#: this fraction of the mean arc cost. Constant, because OR-Tools cools by elapsed wall
+#: time, which would make the accepted trajectory depend on the machine's load.
+ILS_TEMPERATURE = 0.025
+#: OR-Tools' ILS loop cannot be stopped by a search monitor (an aborted iteration just
+#: starts the next one, until the clock), so its work limit is a number of explored
+#: solutions: one per this many checks of the work counter (measured 4,100 to 7,700 on
+#: Solomon R101, R205, RC204, C101), which keeps the two kinds of search comparable.
+ILS_WORK_PER_SOLUTION = 4_000
+
 
 class NoSolution(RuntimeError):
     """OR-Tools found no solution at all (only possible with mandatory nodes)."""
@@ -111,14 +130,20 @@ def solve_vrp(
     seed: int = 0,
     work_limit: int | None = None,
     gls_lambda: float | None = None,
+    metaheuristic: str = "auto",
 ) -> VrpSolution:
-    """Solve ``data``: PARALLEL_CHEAPEST_INSERTION, then guided local search.
+    """Solve ``data``: PARALLEL_CHEAPEST_INSERTION, then a metaheuristic.
 
     ``time_limit`` (seconds) always bounds the call; ``work_limit`` (default
     :func:`work_budget`; 0 for no limit but the clock) makes the result reproducible.
-    ``gls_lambda`` overrides GLS's penalty weight (default: see ``_search_parameters``),
-    for portfolios of searches that differ in more than their seed.
+    ``metaheuristic`` is ``"gls"`` (guided local search), ``"ils"`` (iterated local
+    search, ruin and recreate) or ``"auto"``: ILS when every visit is mandatory, GLS
+    otherwise (see ``_search_parameters``). ``gls_lambda`` overrides GLS's penalty
+    weight; with ``metaheuristic``, for portfolios of searches that differ in more than
+    their seed.
     """
+    if metaheuristic not in ("auto", "gls", "ils"):
+        raise ValueError(f"unknown metaheuristic {metaheuristic!r}")
     if time_limit <= 0:
         raise ValueError("time_limit must be > 0 seconds")
     started = time.perf_counter()
@@ -134,16 +159,19 @@ def solve_vrp(
     order = _node_order(data, visits, seed)
     model = _build(data, order)
     budget = work_budget(time_limit) if work_limit is None else work_limit
+    ils = metaheuristic == "ils" or (metaheuristic == "auto" and not _optional(data))
     # The time limit covers building the model too; the search gets what is left, but
     # never less than a quarter.
     search_limit = max(time_limit / 4, time_limit - (time.perf_counter() - started))
     searching = time.perf_counter()
     deadline = searching + search_limit
     work, found, stopped = 0, False, "search_ended"
+    solutions = 0
 
     def at_solution() -> None:
-        nonlocal found
+        nonlocal found, solutions
         found = True
+        solutions += 1
 
     def check() -> bool:
         # Both limits count from the first solution on: the first solution always
@@ -153,7 +181,7 @@ def solve_vrp(
         if not found:
             return False
         work += 1
-        if budget and work >= budget:
+        if budget and work >= budget and not ils:
             stopped = "work_limit"
             return True
         if work % 1024 == 0 and time.perf_counter() >= deadline:
@@ -165,11 +193,31 @@ def solve_vrp(
     model.keep += [check, at_solution, limit]
     model.routing.AddAtSolutionCallback(at_solution)
     model.routing.AddSearchMonitor(limit)
-    # OR-Tools' own clock only guards against a first solution that never ends.
-    params = _search_parameters(data, max(60.0, 10 * search_limit))
-    if gls_lambda is not None:
-        params.guided_local_search_lambda_coefficient = gls_lambda
-    solution = model.routing.SolveWithParameters(params)
+    if ils:
+        # The ILS loop only ends on OR-Tools' own clock or its solution limit (see
+        # ILS_WORK_PER_SOLUTION); the first solution takes a moment of a 100-node
+        # instance, so the clock is the search limit itself.
+        params = _search_parameters(data, search_limit, ils=True)
+        ils_solutions = max(1, budget // ILS_WORK_PER_SOLUTION) if budget else 0
+        if ils_solutions:
+            params.solution_limit = ils_solutions
+        solution = model.routing.SolveWithIteratedLocalSearch(params)
+        if ils_solutions and solutions >= ils_solutions:
+            stopped = "work_limit"
+        elif stopped == "search_ended":
+            stopped = "time_limit"  # ILS never ends by itself
+        # Without a first solution by insertion (very tight windows), ILS has nothing to
+        # iterate on; the GLS path below also has OR-Tools' CP-SAT fallback (small
+        # instances), which finds one.
+        ils = solution is not None
+        if not ils:
+            stopped = "search_ended"
+    if not ils:
+        # OR-Tools' own clock only guards against a first solution that never ends.
+        params = _search_parameters(data, max(60.0, 10 * search_limit))
+        if gls_lambda is not None:
+            params.guided_local_search_lambda_coefficient = gls_lambda
+        solution = model.routing.SolveWithParameters(params)
     wall = time.perf_counter() - started
     if solution is None:
         raise NoSolution(f"no solution (OR-Tools status {model.routing.status()})")
@@ -334,8 +382,13 @@ def _holes(node: VrpNode, vehicles: Sequence[VrpVehicle]) -> list[tuple[int, int
     return holes
 
 
-def _search_parameters(data: VrpData, time_limit: float) -> object:
-    """First solution by parallel cheapest insertion, then GLS, a time limit, no logging.
+def _optional(data: VrpData) -> bool:
+    """Whether some visit may be left out (field sales), rather than all mandatory."""
+    return bool(data.choices) or any(node.penalty is not None for node in data.nodes)
+
+
+def _search_parameters(data: VrpData, time_limit: float, *, ils: bool = False) -> object:
+    """First solution by parallel cheapest insertion, then GLS or ILS, a time limit.
 
     Changes from OR-Tools' defaults, each measured (see ``docs/planning.md``):
 
@@ -350,7 +403,7 @@ def _search_parameters(data: VrpData, time_limit: float) -> object:
       plan. Their cost grows with the number of dropped visits, so a week (300 nodes)
       is better off without them.
     """
-    optional = bool(data.choices) or any(node.penalty is not None for node in data.nodes)
+    optional = _optional(data)
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
@@ -358,6 +411,8 @@ def _search_parameters(data: VrpData, time_limit: float) -> object:
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
+    if ils:
+        _iterated_local_search(params, data)
     params.guided_local_search_lambda_coefficient = (
         GLS_LAMBDA_OPTIONAL if optional else GLS_LAMBDA_MANDATORY
     )
@@ -373,6 +428,32 @@ def _search_parameters(data: VrpData, time_limit: float) -> object:
     params.log_search = False
     params.number_of_solutions_to_collect = 1
     return params
+
+
+def _iterated_local_search(params: object, data: VrpData) -> None:
+    """Turn ``params`` into ruin-and-recreate ILS (the SISR ruin, see ILS_MAX_STRING).
+
+    Each iteration ruins strings of visits around a random one, reinserts them by local
+    cheapest insertion, improves by greedy descent (GLS would never hand back), and
+    keeps the result as the next reference by simulated annealing at a constant
+    temperature. OR-Tools draws from its own generator with a fixed seed, so the run is
+    deterministic; our seed (the node order) still makes each search different.
+    """
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    params.use_iterated_local_search = True
+    ruin_recreate = params.iterated_local_search_parameters.ruin_recreate_parameters
+    del ruin_recreate.ruin_strategies[:]
+    sisr = ruin_recreate.ruin_strategies.add().sisr
+    sisr.max_removed_sequence_size = ILS_MAX_STRING
+    sisr.avg_num_removed_visits = ILS_AVG_REMOVED
+    sisr.bypass_factor = ILS_BYPASS
+    visits = [i for i in range(len(data.nodes)) if i not in data.depots]
+    arcs = [data.cost[a][b] for a in visits for b in visits if a != b] or [0]
+    temperature = max(1.0, ILS_TEMPERATURE * sum(arcs) / len(arcs))
+    annealing = params.iterated_local_search_parameters.reference_solution_acceptance_strategy
+    annealing.simulated_annealing.initial_temperature = temperature
+    annealing.simulated_annealing.final_temperature = temperature
+    annealing.simulated_annealing.automatic_temperatures = False
 
 
 def solve(
