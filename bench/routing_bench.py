@@ -58,8 +58,8 @@ SCALE = 1000
 PORTFOLIO: tuple[tuple[int, str, float | None], ...] = (
     (0, "ils", None),
     (1, "ils", None),
-    (2, "gls", 0.3),
-    (3, "gls", 0.1),
+    (2, "ils_descent", None),
+    (3, "gls", 0.3),
 )
 EPSILON = 1e-6
 

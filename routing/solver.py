@@ -93,6 +93,7 @@ SWAP_IN_AND_OUT_OPERATORS = (
 PATH_LNS_MAX_NODES = 16
 #: OptionalBoolean.BOOL_TRUE in OR-Tools' parameters protocol buffers.
 _BOOL_TRUE = 3
+_BOOL_FALSE = 2
 
 #: Iterated local search (mandatory visits only, see _search_parameters): the SISR ruin
 #: ("slack induction by string removals", Christiaens & Vanden Berghe 2020) removes
@@ -107,11 +108,36 @@ ILS_BYPASS = 0.01
 #: this fraction of the mean arc cost. Constant, because OR-Tools cools by elapsed wall
 #: time, which would make the accepted trajectory depend on the machine's load.
 ILS_TEMPERATURE = 0.025
+#: Operators left out of ILS's descents: insertion LNS and (de)activation moves, which
+#: cost time and have nothing to do when every visit is mandatory, and pickup-delivery
+#: pair moves (there are no pairs).
+ILS_DESCENT_OFF_OPERATORS = (
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+    "use_make_active",
+    "use_make_inactive",
+    "use_make_chain_inactive",
+    "use_swap_active",
+    "use_swap_active_chain",
+    "use_shortest_path_swap_active",
+    "use_shortest_path_two_opt",
+    "use_relocate_pair",
+    "use_light_relocate_pair",
+    "use_exchange_pair",
+    "use_relocate_subtrip",
+    "use_exchange_subtrip",
+)
 #: OR-Tools' ILS loop cannot be stopped by a search monitor (an aborted iteration just
 #: starts the next one, until the clock), so its work limit is a number of explored
-#: solutions: one per this many checks of the work counter (measured 4,100 to 7,700 on
-#: Solomon R101, R205, RC204, C101), which keeps the two kinds of search comparable.
-ILS_WORK_PER_SOLUTION = 4_000
+#: solutions: one per this many units of the work counter. Measured on Solomon R101,
+#: R205, RC204, C101: plain ILS explores 216-276 solutions a CPU-second (the counter
+#: itself moves irregularly there, 40,000-230,000 a second: insertion rarely checks it),
+#: ILS with descents 98-150; like WORK_PER_SECOND against GLS's slowest rate, these
+#: leave a margin of more than 2x (150,000 / 1,600 = 94 solutions a second).
+ILS_WORK_PER_SOLUTION = {"ils": 1_600, "ils_descent": 3_600}
 
 
 class NoSolution(RuntimeError):
@@ -142,7 +168,7 @@ def solve_vrp(
     weight; with ``metaheuristic``, for portfolios of searches that differ in more than
     their seed.
     """
-    if metaheuristic not in ("auto", "gls", "ils"):
+    if metaheuristic not in ("auto", "gls", "ils", "ils_descent"):
         raise ValueError(f"unknown metaheuristic {metaheuristic!r}")
     if time_limit <= 0:
         raise ValueError("time_limit must be > 0 seconds")
@@ -159,7 +185,9 @@ def solve_vrp(
     order = _node_order(data, visits, seed)
     model = _build(data, order)
     budget = work_budget(time_limit) if work_limit is None else work_limit
-    ils = metaheuristic == "ils" or (metaheuristic == "auto" and not _optional(data))
+    if metaheuristic == "auto":
+        metaheuristic = "gls" if _optional(data) else "ils"
+    ils = metaheuristic != "gls"
     # The time limit covers building the model too; the search gets what is left, but
     # never less than a quarter.
     search_limit = max(time_limit / 4, time_limit - (time.perf_counter() - started))
@@ -197,8 +225,8 @@ def solve_vrp(
         # The ILS loop only ends on OR-Tools' own clock or its solution limit (see
         # ILS_WORK_PER_SOLUTION); the first solution takes a moment of a 100-node
         # instance, so the clock is the search limit itself.
-        params = _search_parameters(data, search_limit, ils=True)
-        ils_solutions = max(1, budget // ILS_WORK_PER_SOLUTION) if budget else 0
+        params = _search_parameters(data, search_limit, ils=metaheuristic)
+        ils_solutions = max(1, budget // ILS_WORK_PER_SOLUTION[metaheuristic]) if budget else 0
         if ils_solutions:
             params.solution_limit = ils_solutions
         solution = model.routing.SolveWithIteratedLocalSearch(params)
@@ -387,7 +415,7 @@ def _optional(data: VrpData) -> bool:
     return bool(data.choices) or any(node.penalty is not None for node in data.nodes)
 
 
-def _search_parameters(data: VrpData, time_limit: float, *, ils: bool = False) -> object:
+def _search_parameters(data: VrpData, time_limit: float, *, ils: str | None = None) -> object:
     """First solution by parallel cheapest insertion, then GLS or ILS, a time limit.
 
     Changes from OR-Tools' defaults, each measured (see ``docs/planning.md``):
@@ -412,7 +440,7 @@ def _search_parameters(data: VrpData, time_limit: float, *, ils: bool = False) -
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
     if ils:
-        _iterated_local_search(params, data)
+        _iterated_local_search(params, data, descent=ils == "ils_descent")
     params.guided_local_search_lambda_coefficient = (
         GLS_LAMBDA_OPTIONAL if optional else GLS_LAMBDA_MANDATORY
     )
@@ -430,7 +458,7 @@ def _search_parameters(data: VrpData, time_limit: float, *, ils: bool = False) -
     return params
 
 
-def _iterated_local_search(params: object, data: VrpData) -> None:
+def _iterated_local_search(params: object, data: VrpData, *, descent: bool) -> None:
     """Turn ``params`` into ruin-and-recreate ILS (the SISR ruin, see ILS_MAX_STRING).
 
     Each iteration ruins strings of visits around a random one, reinserts them by local
@@ -441,6 +469,9 @@ def _iterated_local_search(params: object, data: VrpData) -> None:
     """
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     params.use_iterated_local_search = True
+    params.iterated_local_search_parameters.improve_perturbed_solution = descent
+    for name in ILS_DESCENT_OFF_OPERATORS:
+        setattr(params.local_search_operators, name, _BOOL_FALSE)
     ruin_recreate = params.iterated_local_search_parameters.ruin_recreate_parameters
     del ruin_recreate.ruin_strategies[:]
     sisr = ruin_recreate.ruin_strategies.add().sisr
