@@ -19,17 +19,20 @@ routes can be checked independently.
 The instance goes through the same builder as field-sales plans (``routing.solver``): one
 mandatory node per customer with its time window and service time, a capacity dimension,
 25 identical vehicles at the depot, first solution by parallel cheapest insertion, then
-guided local search until the time limit (no work limit: the best in the time given).
+(every customer being mandatory) iterated local search, SISR ruin and recreate, until the
+time limit (no work limit: the best in the time given).
 
 ``--workers N`` (default: the number of CPUs) runs N such searches at once in separate
-processes, each with its own seed and GLS lambda (:data:`PORTFOLIO`), and keeps the
-shortest: on this benchmark the result of one search swings by several percent with the
-seed or lambda, instance by instance, so a portfolio is the cheapest way to use a second
-core. ``--workers 1`` is the plain single search.
+processes, each with its own seed and metaheuristic (:data:`PORTFOLIO`, or
+``--portfolio 0:ils,1:gls:0.3``: seed, ``ils``, ``ils_descent`` or ``gls``, GLS lambda),
+and keeps the shortest: on this benchmark the result of one search swings by several
+percent with the seed, instance by instance, so a portfolio is the cheapest way to use a
+second core. ``--workers 1`` is the plain single search.
 
 ``--work-limit N`` stops each search after N units of the solver's work counter instead
 of the clock (see ``routing.solver``): results then do not depend on the machine's load,
-which makes comparisons on a busy machine fair; about 4,000,000 is 10 CPU-seconds.
+which makes comparisons on a busy machine fair; about 4,000,000 is 10 CPU-seconds (for
+ILS it becomes a number of explored solutions, see ``routing.solver``).
 Distances are scaled by 1000 to integers inside the solver: rounded for the objective,
 rounded *up* for the time dimension, so every route the solver accepts is feasible with
 exact distances too (the check on stderr confirms it).

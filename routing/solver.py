@@ -22,9 +22,12 @@ How the model is built (``_build``), and why:
   happily saves a few seconds of driving by dropping visits. Mandatory nodes (Solomon)
   have none. Allowed vehicles restrict territories and days.
 - **Search**: ``PARALLEL_CHEAPEST_INSERTION`` builds the first solution (with tight windows
-  ``PATH_CHEAPEST_ARC``, the default, often finds none at all), then
-  ``GUIDED_LOCAL_SEARCH`` improves it. GLS never stops by itself: a time limit is always
-  set and the best solution found so far is returned.
+  ``PATH_CHEAPEST_ARC``, the default, often finds none at all), then a metaheuristic by
+  the problem's shape: ``GUIDED_LOCAL_SEARCH`` when visits are optional (field sales),
+  iterated local search (SISR ruin and recreate, see :data:`ILS_MAX_STRING`) when every
+  visit is mandatory (Solomon), measured better there and kept away from the tuned
+  field-sales search. Neither stops by itself: a time limit is always set and the best
+  solution found so far is returned.
 
 Multiple windows: one node, with holes, as above; a customer whose hours differ between
 the days of a week is one node per distinct set of windows, tied by a choice (a shared
@@ -48,7 +51,10 @@ guards against one that never ends), because a late plan beats no plan. Logging 
 off, one solution is collected, path LNS (on for tiny instances only) gets a generous
 clock for each of its sub-searches so they finish instead of being cut short. The seed
 permutes the visit nodes before the model is built, which changes the order in which
-heuristics meet them: another seed, another (deterministic) search.
+heuristics meet them: another seed, another (deterministic) search. ILS draws random
+numbers from OR-Tools' own constant-seeded generator (deterministic as well), anneals at a
+constant temperature (OR-Tools would cool it by elapsed time), and, since its loop ignores
+search monitors, takes its work limit as a solution limit (:data:`ILS_WORK_PER_SOLUTION`).
 """
 
 from __future__ import annotations
