@@ -19,17 +19,20 @@ routes can be checked independently.
 The instance goes through the same builder as field-sales plans (``routing.solver``): one
 mandatory node per customer with its time window and service time, a capacity dimension,
 25 identical vehicles at the depot, first solution by parallel cheapest insertion, then
-guided local search until the time limit (no work limit: the best in the time given).
+(every customer being mandatory) iterated local search, SISR ruin and recreate, until the
+time limit (no work limit: the best in the time given).
 
 ``--workers N`` (default: the number of CPUs) runs N such searches at once in separate
-processes, each with its own seed and GLS lambda (:data:`PORTFOLIO`), and keeps the
-shortest: on this benchmark the result of one search swings by several percent with the
-seed or lambda, instance by instance, so a portfolio is the cheapest way to use a second
-core. ``--workers 1`` is the plain single search.
+processes, each with its own seed and metaheuristic (:data:`PORTFOLIO`, or
+``--portfolio 0:ils,1:gls:0.3``: seed, ``ils``, ``ils_descent`` or ``gls``, GLS lambda),
+and keeps the shortest: on this benchmark the result of one search swings by several
+percent with the seed, instance by instance, so a portfolio is the cheapest way to use a
+second core. ``--workers 1`` is the plain single search.
 
 ``--work-limit N`` stops each search after N units of the solver's work counter instead
 of the clock (see ``routing.solver``): results then do not depend on the machine's load,
-which makes comparisons on a busy machine fair; about 4,000,000 is 10 CPU-seconds.
+which makes comparisons on a busy machine fair; about 4,000,000 is 10 CPU-seconds (for
+ILS it becomes a number of explored solutions, see ``routing.solver``).
 Distances are scaled by 1000 to integers inside the solver: rounded for the objective,
 rounded *up* for the time dimension, so every route the solver accepts is feasible with
 exact distances too (the check on stderr confirms it).
@@ -54,8 +57,13 @@ from routing.vrp import VrpData, VrpNode, VrpSolution, VrpVehicle
 
 #: Integer units per Solomon unit inside the solver.
 SCALE = 1000
-#: (seed, GLS lambda) of each worker of the portfolio, in order.
-PORTFOLIO = ((0, 0.3), (1, 0.1), (2, 0.2), (3, 0.5))
+#: (seed, metaheuristic, GLS lambda or None) of each worker of the portfolio, in order.
+PORTFOLIO: tuple[tuple[int, str, float | None], ...] = (
+    (0, "ils", None),
+    (1, "ils", None),
+    (2, "ils_descent", None),
+    (3, "gls", 0.3),
+)
 EPSILON = 1e-6
 
 
@@ -184,12 +192,31 @@ def best_known(directory: Path) -> dict[str, float]:
         return {row["instance"]: float(row["distance"]) for row in csv.DictReader(f)}
 
 
+def parse_portfolio(text: str) -> tuple[tuple[int, str, float | None], ...]:
+    """``"0:ils,1:gls:0.3"`` as portfolio entries (seed, metaheuristic, GLS lambda)."""
+    entries = []
+    for item in text.split(","):
+        seed, metaheuristic, *rest = item.split(":")
+        entries.append((int(seed), metaheuristic, float(rest[0]) if rest else None))
+    return tuple(entries)
+
+
 def _search(
-    data: VrpData, time_limit: float, work_limit: int, seed: int, gls_lambda: float
+    data: VrpData,
+    time_limit: float,
+    work_limit: int,
+    seed: int,
+    metaheuristic: str,
+    gls_lambda: float | None,
 ) -> VrpSolution:
     """One search of the portfolio (runs in a worker process)."""
     return solve_vrp(
-        data, time_limit=time_limit, seed=seed, gls_lambda=gls_lambda, work_limit=work_limit
+        data,
+        time_limit=time_limit,
+        seed=seed,
+        metaheuristic=metaheuristic,
+        gls_lambda=gls_lambda,
+        work_limit=work_limit,
     )
 
 
@@ -222,13 +249,22 @@ def main(argv: list[str] | None = None) -> int:
         help="stop each search after N units of work (reproducible, machine-independent; "
         "about 300,000-550,000 per CPU-second here); the time limit stays as a cap",
     )
+    parser.add_argument(
+        "--portfolio",
+        type=parse_portfolio,
+        default=PORTFOLIO,
+        metavar="SEED:ils|gls[:LAMBDA],...",
+        help="the searches of the portfolio, in order (default: PORTFOLIO); the first "
+        "--workers of them run",
+    )
     parser.add_argument("instances", nargs="+", type=Path, metavar="INSTANCE_FILE")
     args = parser.parse_args(argv)
 
     all_routes: dict[str, list[list[int]]] = {}
     gaps: dict[str, float] = {}
     failed = []
-    workers = max(1, min(args.workers or os.cpu_count() or 1, len(PORTFOLIO)))
+    portfolio = args.portfolio
+    workers = max(1, min(args.workers or os.cpu_count() or 1, len(portfolio)))
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
     for path in args.instances:
         instance = read_instance(path)
@@ -237,10 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         # Each worker gets the whole time limit, less what building the data took.
         left = max(0.1, args.time_limit - (time.perf_counter() - started))
         if pool is None:
-            solutions = [_search(data, left, args.work_limit, *PORTFOLIO[0])]
+            solutions = [_search(data, left, args.work_limit, *portfolio[0])]
         else:
             futures = [
-                pool.submit(_search, data, left, args.work_limit, *PORTFOLIO[k])
+                pool.submit(_search, data, left, args.work_limit, *portfolio[k])
                 for k in range(workers)
             ]
             solutions = [f.result() for f in futures]

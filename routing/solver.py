@@ -22,9 +22,12 @@ How the model is built (``_build``), and why:
   happily saves a few seconds of driving by dropping visits. Mandatory nodes (Solomon)
   have none. Allowed vehicles restrict territories and days.
 - **Search**: ``PARALLEL_CHEAPEST_INSERTION`` builds the first solution (with tight windows
-  ``PATH_CHEAPEST_ARC``, the default, often finds none at all), then
-  ``GUIDED_LOCAL_SEARCH`` improves it. GLS never stops by itself: a time limit is always
-  set and the best solution found so far is returned.
+  ``PATH_CHEAPEST_ARC``, the default, often finds none at all), then a metaheuristic by
+  the problem's shape: ``GUIDED_LOCAL_SEARCH`` when visits are optional (field sales),
+  iterated local search (SISR ruin and recreate, see :data:`ILS_MAX_STRING`) when every
+  visit is mandatory (Solomon), measured better there and kept away from the tuned
+  field-sales search. Neither stops by itself: a time limit is always set and the best
+  solution found so far is returned.
 
 Multiple windows: one node, with holes, as above; a customer whose hours differ between
 the days of a week is one node per distinct set of windows, tied by a choice (a shared
@@ -48,7 +51,10 @@ guards against one that never ends), because a late plan beats no plan. Logging 
 off, one solution is collected, path LNS (on for tiny instances only) gets a generous
 clock for each of its sub-searches so they finish instead of being cut short. The seed
 permutes the visit nodes before the model is built, which changes the order in which
-heuristics meet them: another seed, another (deterministic) search.
+heuristics meet them: another seed, another (deterministic) search. ILS draws random
+numbers from OR-Tools' own constant-seeded generator (deterministic as well), anneals at a
+constant temperature (OR-Tools would cool it by elapsed time), and, since its loop ignores
+search monitors, takes its work limit as a solution limit (:data:`ILS_WORK_PER_SOLUTION`).
 """
 
 from __future__ import annotations
@@ -93,6 +99,53 @@ SWAP_IN_AND_OUT_OPERATORS = (
 PATH_LNS_MAX_NODES = 16
 #: OptionalBoolean.BOOL_TRUE in OR-Tools' parameters protocol buffers.
 _BOOL_TRUE = 3
+_BOOL_FALSE = 2
+
+#: Iterated local search (mandatory visits only, see _search_parameters): the SISR ruin
+#: ("slack induction by string removals", Christiaens & Vanden Berghe 2020) removes
+#: strings of at most this many consecutive visits from nearby routes...
+ILS_MAX_STRING = 10
+#: ...about this many visits in all, on average (the paper's 10 was worse on every
+#: Solomon family measured, 15, 30 and 40 too)...
+ILS_AVG_REMOVED = 20
+#: ...sparing a part of a string with this probability factor (the paper's alpha); then
+#: local cheapest insertion recreates (and, for "ils_descent", greedy descent improves).
+ILS_BYPASS = 0.01
+#: Simulated-annealing acceptance of the reference solution, at a constant temperature of
+#: this fraction of the mean arc cost (measured: 0.01 and 0.1 worse, 0.025 slightly).
+#: Constant, because OR-Tools cools by elapsed wall time, which would make the accepted
+#: trajectory depend on the machine's load.
+ILS_TEMPERATURE = 0.05
+#: Operators left out of ILS's descents: insertion LNS and (de)activation moves, which
+#: cost time and have nothing to do when every visit is mandatory, and pickup-delivery
+#: pair moves (there are no pairs).
+ILS_DESCENT_OFF_OPERATORS = (
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+    "use_make_active",
+    "use_make_inactive",
+    "use_make_chain_inactive",
+    "use_swap_active",
+    "use_swap_active_chain",
+    "use_shortest_path_swap_active",
+    "use_shortest_path_two_opt",
+    "use_relocate_pair",
+    "use_light_relocate_pair",
+    "use_exchange_pair",
+    "use_relocate_subtrip",
+    "use_exchange_subtrip",
+)
+#: OR-Tools' ILS loop cannot be stopped by a search monitor (an aborted iteration just
+#: starts the next one, until the clock), so its work limit is a number of explored
+#: solutions: one per this many units of the work counter. Measured on Solomon R101,
+#: R205, RC204, C101: plain ILS explores 216-329 solutions a CPU-second (the counter
+#: itself moves irregularly there, 30,000-230,000 a second: insertion rarely checks it),
+#: ILS with descents 98-182; like WORK_PER_SECOND against GLS's slowest rate, these
+#: leave a margin of more than 2x (150,000 / 1,600 = 94 solutions a second).
+ILS_WORK_PER_SOLUTION = {"ils": 1_600, "ils_descent": 3_600}
 
 
 class NoSolution(RuntimeError):
@@ -111,14 +164,20 @@ def solve_vrp(
     seed: int = 0,
     work_limit: int | None = None,
     gls_lambda: float | None = None,
+    metaheuristic: str = "auto",
 ) -> VrpSolution:
-    """Solve ``data``: PARALLEL_CHEAPEST_INSERTION, then guided local search.
+    """Solve ``data``: PARALLEL_CHEAPEST_INSERTION, then a metaheuristic.
 
     ``time_limit`` (seconds) always bounds the call; ``work_limit`` (default
     :func:`work_budget`; 0 for no limit but the clock) makes the result reproducible.
-    ``gls_lambda`` overrides GLS's penalty weight (default: see ``_search_parameters``),
-    for portfolios of searches that differ in more than their seed.
+    ``metaheuristic`` is ``"gls"`` (guided local search), ``"ils"`` (iterated local
+    search, ruin and recreate) or ``"auto"``: ILS when every visit is mandatory, GLS
+    otherwise (see ``_search_parameters``). ``gls_lambda`` overrides GLS's penalty
+    weight; with ``metaheuristic``, for portfolios of searches that differ in more than
+    their seed.
     """
+    if metaheuristic not in ("auto", "gls", "ils", "ils_descent"):
+        raise ValueError(f"unknown metaheuristic {metaheuristic!r}")
     if time_limit <= 0:
         raise ValueError("time_limit must be > 0 seconds")
     started = time.perf_counter()
@@ -134,16 +193,21 @@ def solve_vrp(
     order = _node_order(data, visits, seed)
     model = _build(data, order)
     budget = work_budget(time_limit) if work_limit is None else work_limit
+    if metaheuristic == "auto":
+        metaheuristic = "gls" if _optional(data) else "ils"
+    ils = metaheuristic != "gls"
     # The time limit covers building the model too; the search gets what is left, but
     # never less than a quarter.
     search_limit = max(time_limit / 4, time_limit - (time.perf_counter() - started))
     searching = time.perf_counter()
     deadline = searching + search_limit
     work, found, stopped = 0, False, "search_ended"
+    solutions = 0
 
     def at_solution() -> None:
-        nonlocal found
+        nonlocal found, solutions
         found = True
+        solutions += 1
 
     def check() -> bool:
         # Both limits count from the first solution on: the first solution always
@@ -153,7 +217,7 @@ def solve_vrp(
         if not found:
             return False
         work += 1
-        if budget and work >= budget:
+        if budget and work >= budget and not ils:
             stopped = "work_limit"
             return True
         if work % 1024 == 0 and time.perf_counter() >= deadline:
@@ -165,11 +229,31 @@ def solve_vrp(
     model.keep += [check, at_solution, limit]
     model.routing.AddAtSolutionCallback(at_solution)
     model.routing.AddSearchMonitor(limit)
-    # OR-Tools' own clock only guards against a first solution that never ends.
-    params = _search_parameters(data, max(60.0, 10 * search_limit))
-    if gls_lambda is not None:
-        params.guided_local_search_lambda_coefficient = gls_lambda
-    solution = model.routing.SolveWithParameters(params)
+    if ils:
+        # The ILS loop only ends on OR-Tools' own clock or its solution limit (see
+        # ILS_WORK_PER_SOLUTION); the first solution takes a moment of a 100-node
+        # instance, so the clock is the search limit itself.
+        params = _search_parameters(data, search_limit, ils=metaheuristic)
+        ils_solutions = max(1, budget // ILS_WORK_PER_SOLUTION[metaheuristic]) if budget else 0
+        if ils_solutions:
+            params.solution_limit = ils_solutions
+        solution = model.routing.SolveWithIteratedLocalSearch(params)
+        if ils_solutions and solutions >= ils_solutions:
+            stopped = "work_limit"
+        elif stopped == "search_ended":
+            stopped = "time_limit"  # ILS never ends by itself
+        # Without a first solution by insertion (very tight windows), ILS has nothing to
+        # iterate on; the GLS path below also has OR-Tools' CP-SAT fallback (small
+        # instances), which finds one.
+        ils = solution is not None
+        if not ils:
+            stopped = "search_ended"
+    if not ils:
+        # OR-Tools' own clock only guards against a first solution that never ends.
+        params = _search_parameters(data, max(60.0, 10 * search_limit))
+        if gls_lambda is not None:
+            params.guided_local_search_lambda_coefficient = gls_lambda
+        solution = model.routing.SolveWithParameters(params)
     wall = time.perf_counter() - started
     if solution is None:
         raise NoSolution(f"no solution (OR-Tools status {model.routing.status()})")
@@ -334,8 +418,13 @@ def _holes(node: VrpNode, vehicles: Sequence[VrpVehicle]) -> list[tuple[int, int
     return holes
 
 
-def _search_parameters(data: VrpData, time_limit: float) -> object:
-    """First solution by parallel cheapest insertion, then GLS, a time limit, no logging.
+def _optional(data: VrpData) -> bool:
+    """Whether some visit may be left out (field sales), rather than all mandatory."""
+    return bool(data.choices) or any(node.penalty is not None for node in data.nodes)
+
+
+def _search_parameters(data: VrpData, time_limit: float, *, ils: str | None = None) -> object:
+    """First solution by parallel cheapest insertion, then GLS or ILS, a time limit.
 
     Changes from OR-Tools' defaults, each measured (see ``docs/planning.md``):
 
@@ -350,7 +439,7 @@ def _search_parameters(data: VrpData, time_limit: float) -> object:
       plan. Their cost grows with the number of dropped visits, so a week (300 nodes)
       is better off without them.
     """
-    optional = bool(data.choices) or any(node.penalty is not None for node in data.nodes)
+    optional = _optional(data)
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
@@ -358,6 +447,8 @@ def _search_parameters(data: VrpData, time_limit: float) -> object:
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
+    if ils:
+        _iterated_local_search(params, data, descent=ils == "ils_descent")
     params.guided_local_search_lambda_coefficient = (
         GLS_LAMBDA_OPTIONAL if optional else GLS_LAMBDA_MANDATORY
     )
@@ -373,6 +464,36 @@ def _search_parameters(data: VrpData, time_limit: float) -> object:
     params.log_search = False
     params.number_of_solutions_to_collect = 1
     return params
+
+
+def _iterated_local_search(params: object, data: VrpData, *, descent: bool) -> None:
+    """Turn ``params`` into ruin-and-recreate ILS (the SISR ruin, see ILS_MAX_STRING).
+
+    Each iteration ruins strings of visits around a random one, reinserts them by local
+    cheapest insertion, with ``descent`` improves that by greedy descent (GLS would never
+    hand back; without, many cheap iterations measured better), and keeps the result as
+    the next reference by simulated annealing at a constant temperature. OR-Tools draws
+    from its own generator with a fixed seed, so the run is deterministic; our seed (the
+    node order) still makes each search different.
+    """
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    params.use_iterated_local_search = True
+    params.iterated_local_search_parameters.improve_perturbed_solution = descent
+    for name in ILS_DESCENT_OFF_OPERATORS:
+        setattr(params.local_search_operators, name, _BOOL_FALSE)
+    ruin_recreate = params.iterated_local_search_parameters.ruin_recreate_parameters
+    del ruin_recreate.ruin_strategies[:]
+    sisr = ruin_recreate.ruin_strategies.add().sisr
+    sisr.max_removed_sequence_size = ILS_MAX_STRING
+    sisr.avg_num_removed_visits = ILS_AVG_REMOVED
+    sisr.bypass_factor = ILS_BYPASS
+    visits = [i for i in range(len(data.nodes)) if i not in data.depots]
+    arcs = [data.cost[a][b] for a in visits for b in visits if a != b] or [0]
+    temperature = max(1.0, ILS_TEMPERATURE * sum(arcs) / len(arcs))
+    annealing = params.iterated_local_search_parameters.reference_solution_acceptance_strategy
+    annealing.simulated_annealing.initial_temperature = temperature
+    annealing.simulated_annealing.final_temperature = temperature
+    annealing.simulated_annealing.automatic_temperatures = False
 
 
 def solve(

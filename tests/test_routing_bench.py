@@ -75,3 +75,20 @@ def test_solomon_instance_reports_its_gap() -> None:
     assert done.stdout.startswith("C101,")
     assert "C101: gap" in done.stderr
     assert "mean gap" in done.stderr
+
+
+@pytest.mark.parametrize("portfolio", ["3:ils_descent", "0:gls:0.3"])
+def test_portfolio_option_runs_the_given_search(tmp_path: Path, portfolio: str) -> None:
+    """--portfolio picks each worker's seed and metaheuristic (and GLS lambda): every
+    kind of search serves each customer once, feasibly."""
+    instance = tmp_path / "TINY.txt"
+    instance.write_text(SMALL)
+    routes_file = tmp_path / "routes.json"
+    done = run_bench(
+        "--time-limit", "0.5", "--workers", "1", "--portfolio", portfolio,
+        "--routes-out", str(routes_file), str(instance),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    routes = json.loads(routes_file.read_text())["TINY"]
+    assert sorted(c for r in routes for c in r) == [1, 2, 3, 4, 10]
+    assert "INFEASIBLE" not in done.stderr

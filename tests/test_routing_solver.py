@@ -163,7 +163,8 @@ def _tight_instance(seed: int) -> VrpData:
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_tight_windows_defeat_path_cheapest_arc_but_not_our_first_solution(seed: int) -> None:
-    """OR-Tools' default first solution finds nothing here; parallel insertion does."""
+    """OR-Tools' default first solution finds nothing here; we find one (ILS, chosen for
+    mandatory visits, has nothing to start from: the GLS path and its CP-SAT fallback do)."""
     data = _tight_instance(seed)
     # The same model, from the solver's own builder, searched with OR-Tools' defaults.
     model = solver._build(data, list(range(len(data.nodes))))
@@ -174,6 +175,73 @@ def test_tight_windows_defeat_path_cheapest_arc_but_not_our_first_solution(seed:
     solution = solve_vrp(data, time_limit=5.0, work_limit=100_000)
     assert solution.dropped == ()
     assert sorted(i for r in solution.routes for i in r) == list(range(1, 17))
+
+
+def _capacitated_instance(seed: int, n: int = 30) -> VrpData:
+    """A small Solomon-like instance: every visit mandatory, demands, capacity, windows."""
+    rnd = random.Random(seed)
+    points = [(50.0, 50.0)] + [(rnd.uniform(0, 100), rnd.uniform(0, 100)) for _ in range(n)]
+    time = [[math.ceil(math.dist(a, b)) for b in points] for a in points]
+    nodes = [VrpNode()]
+    for i in range(1, n + 1):
+        ready = rnd.randrange(0, 600)
+        ready = max(ready, time[0][i])
+        nodes.append(VrpNode(service=10, windows=((ready, ready + 200),), demand=rnd.randint(1, 9)))
+    vehicle = VrpVehicle(start=0, end=0, earliest=0, latest=1200, capacity=40)
+    return VrpData(nodes=tuple(nodes), vehicles=(vehicle,) * 8, time=time, cost=time)
+
+
+def _check_vrp(data: VrpData, solution: object) -> None:
+    """Every mandatory visit served once, within its window and the vehicle's capacity."""
+    routes = solution.routes  # type: ignore[attr-defined]
+    assert solution.dropped == ()  # type: ignore[attr-defined]
+    assert sorted(i for r in routes for i in r) == list(range(1, len(data.nodes)))
+    for route in routes:
+        assert sum(data.nodes[i].demand for i in route) <= 40
+        clock, here = 0, 0
+        for i in route:
+            clock = max(clock + data.time[here][i], data.nodes[i].windows[0][0])
+            assert clock <= data.nodes[i].windows[0][1]
+            clock, here = clock + data.nodes[i].service, i
+        assert clock + data.time[here][0] <= 1200
+
+
+@pytest.mark.parametrize("metaheuristic", ["ils", "ils_descent"])
+def test_iterated_local_search_is_deterministic_and_ends_on_its_work_limit(
+    metaheuristic: str,
+) -> None:
+    """ILS draws random numbers, from OR-Tools' own fixed seed: same data, seed and work
+    limit, same routes; the work limit (as a solution limit), not the clock, ends it."""
+    data = _capacitated_instance(3)
+    runs = [
+        solve_vrp(data, time_limit=60.0, seed=5, work_limit=200_000, metaheuristic=metaheuristic)
+        for _ in range(2)
+    ]
+    for run in runs:
+        _check_vrp(data, run)
+        assert run.stopped_by == "work_limit"
+        assert run.wall_seconds < 60
+    assert runs[0].routes == runs[1].routes
+    assert runs[0].objective == runs[1].objective
+
+
+def test_mandatory_visits_get_ils_and_optional_visits_gls() -> None:
+    """The metaheuristic follows the problem's shape: "auto" is ILS when every visit is
+    mandatory (Solomon), GLS when visits may be dropped (field sales)."""
+    mandatory = _capacitated_instance(4)
+    options = {"time_limit": 60.0, "seed": 2, "work_limit": 100_000}
+    auto = solve_vrp(mandatory, **options)  # type: ignore[arg-type]
+    assert auto.routes == solve_vrp(mandatory, metaheuristic="ils", **options).routes  # type: ignore[arg-type]
+    _check_vrp(mandatory, auto)
+    optional = replace(
+        mandatory,
+        nodes=(mandatory.nodes[0], *(replace(n, penalty=10**6) for n in mandatory.nodes[1:])),
+    )
+    auto = solve_vrp(optional, **options)  # type: ignore[arg-type]
+    gls = solve_vrp(optional, metaheuristic="gls", **options)  # type: ignore[arg-type]
+    assert (auto.routes, auto.objective) == (gls.routes, gls.objective)
+    with pytest.raises(ValueError, match="metaheuristic"):
+        solve_vrp(mandatory, time_limit=1.0, metaheuristic="tabu")
 
 
 def test_several_windows_a_day_are_respected() -> None:
