@@ -10,7 +10,7 @@ import pytest
 
 from server import web
 
-from .conftest import LiveServer, expect, log_in, wait_synced
+from .conftest import LiveServer, expect, log_in, sync_now, wait_synced
 
 
 def _problem(status: int, code: str) -> dict[str, Any]:
@@ -51,8 +51,11 @@ def test_resync_required_pushes_first_then_downloads_again(
     page.route("**/api/sync/bootstrap*", lambda r: (calls.append("bootstrap"), r.continue_()))
     page.route("**/api/sync/push", lambda r: (calls.append("push"), r.continue_()))
     _write_note(page, live_server, target["id"], "Écrite juste avant le resync")
+    # The note is in the local store (the sheet shows it) before any sync is awaited: on a
+    # loaded machine the pending count could still read 0 from before the note.
+    expect(page.locator("[data-test=note-body]", has_text="juste avant le resync")).to_have_count(1)
+    sync_now(page)
     expect(page.locator("[data-test=pending]")).to_have_attribute("data-count", "0")
-    wait_synced(page)
     assert calls[0] == "push"
     assert calls.index("bootstrap") > calls.index("pull")
     notes = live_server.get(f"/api/notes?account_id={target['id']}", live_server.rep_email)
