@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.sync import serialize
+from server.sync.api import _json
 from server.sync.entities import BOOTSTRAP_ORDER, model_and_schema, schema_class
 
 from .helpers import account_body, create, patch
@@ -204,3 +205,12 @@ def test_bootstrap_pages_carry_the_schema_representation(app, client, team):
             )
             shown = client.get(f"/api/{path}/{entry['id']}", headers=device).get_json()
             assert entry["data"] == shown
+
+
+def test_an_answer_orjson_refuses_is_encoded_by_the_standard_library(app):
+    """orjson stops at 64-bit integers; the answer still goes out, as the same JSON."""
+    payload = {"big": 2**70, "text": "é", "nested": [{"n": None}]}
+    with app.app_context():
+        response = _json(payload)
+    assert response.mimetype == "application/json"
+    assert json.loads(response.get_data()) == payload
