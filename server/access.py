@@ -10,12 +10,14 @@ caller's scope is answered 404, exactly like one that does not exist.
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from flask_smorest import abort
 from sqlalchemy import Select, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from . import memo
 from .accounts.models import Account
 from .auth.models import Role, User
 from .extensions import db
@@ -68,8 +70,76 @@ def get_or_404(model: type[R], record_id: uuid.UUID, user: User) -> R:
 
 def can_see_account(user: User, account_id: uuid.UUID) -> bool:
     """True when ``account_id`` is a live account within ``user``'s scope."""
+    batch = memo.current()
+    if batch is not None:
+        return _sees_in_batch(batch, user, account_id)
     stmt = scoped(select(Account.id).where(Account.id == account_id), Account, user)
     return db.session.execute(stmt).first() is not None
+
+
+def _sees_in_batch(batch: memo.Memo, user: User, account_id: uuid.UUID) -> bool:
+    """:func:`can_see_account` from what the batch knows (the same rule as :func:`scoped`)."""
+    state = _account_state(batch, account_id)
+    if state is None:
+        return False
+    owner_id, live = state
+    owners = _owner_ids(batch, user)
+    return live and (owners is None or owner_id in owners)
+
+
+def _account_state(batch: memo.Memo, account_id: uuid.UUID) -> tuple[uuid.UUID, bool] | None:
+    """(owner, live) of an account, None when there is none: written in the batch or asked."""
+    record = batch.written.get((Account, account_id))
+    if record is not None:
+        return record.owner_id, record.deleted_at is None
+    key = ("account", account_id)
+    if key not in batch.answers:
+        prefetch_accounts([account_id])
+    return batch.answers[key]
+
+
+def prefetch_accounts(account_ids: Iterable[Any]) -> None:
+    """Learn the owner and liveness of these accounts in one query (inside a batch)."""
+    batch = memo.current()
+    if batch is None:
+        return
+    wanted = {i for i in account_ids if isinstance(i, uuid.UUID)}
+    wanted -= {key[1] for key in batch.answers if key[0] == "account"}
+    if not wanted:
+        return
+    found = {
+        row.id: (row.owner_id, row.deleted_at is None)
+        for row in db.session.execute(
+            select(Account.id, Account.owner_id, Account.deleted_at).where(Account.id.in_(wanted))
+        )
+    }
+    for account_id in wanted:
+        batch.answers[("account", account_id)] = found.get(account_id)
+
+
+def _owner_ids(batch: memo.Memo, user: User) -> set[uuid.UUID] | None:
+    """Owners whose accounts ``user`` sees (None: all), as :func:`owner_ids_clause` says."""
+    key = ("owners", user.id)
+    if key not in batch.answers:
+        if user.role == Role.ADMIN:
+            owners = None
+        elif user.role == Role.MANAGER and user.team_id is not None:
+            owners = set(db.session.scalars(select(User.id).where(User.team_id == user.team_id)))
+        else:
+            owners = {user.id}
+        batch.answers[key] = owners
+    return batch.answers[key]
+
+
+def find_visible(model: type[R], record_id: uuid.UUID, user: User) -> R | None:
+    """The live ``model`` record ``record_id`` if ``user`` may see it (as :func:`get_or_404`)."""
+    record = memo.written(model, record_id)
+    if record is not None and model is not Account and hasattr(model, "account_id"):
+        # Written earlier in this batch: the same rule as ``scoped``, without a query.
+        visible = record.deleted_at is None and can_see_account(user, record.account_id)
+        return record if visible else None
+    stmt = scoped(select(model).where(model.id == record_id), model, user)
+    return db.session.execute(stmt).scalar_one_or_none()
 
 
 def assignable_owner_ids(user: User) -> Select[tuple[uuid.UUID]] | None:
@@ -83,6 +153,8 @@ def assignable_owner_ids(user: User) -> Select[tuple[uuid.UUID]] | None:
 
 def can_assign_owner(user: User, owner_id: uuid.UUID) -> bool:
     """True when ``user`` may make ``owner_id`` the owner of an account."""
+    if owner_id == user.id and user.active:
+        return True  # every role may own accounts itself (an inactive user is never signed in)
     allowed = assignable_owner_ids(user)
     stmt = select(User.id).where(User.id == owner_id, User.active.is_(True))
     if allowed is not None:
@@ -107,6 +179,8 @@ def require_role(user: User, *roles: Role) -> None:
 
 def can_see_user(user: User, other_id: uuid.UUID) -> bool:
     """True when ``other_id`` is a user ``user`` may name (as assignee, rep of a visit...)."""
+    if other_id == user.id:
+        return True  # every role sees itself (visible_user_ids always includes the caller)
     stmt = select(User.id).where(User.id == other_id)
     allowed = visible_user_ids(user)
     if allowed is not None:

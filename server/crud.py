@@ -8,8 +8,9 @@ writes through ``server.records`` are therefore the same everywhere.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import Select, func, select
 
-from . import access, records
+from . import access, memo, records
 from .auth.models import Role, User
 from .auth.tokens import current_actor, current_user
 from .extensions import db
@@ -82,6 +83,16 @@ class Resource:
     same_account_refs: Mapping[str, type[SyncedRecord]] = field(default_factory=dict)
 
 
+@functools.cache
+def schema_instance(schema: type[Schema]) -> Schema:
+    """One instance per schema class, reused: building one copies every field (slow).
+
+    A marshmallow schema keeps no state between ``load``/``dump`` calls; ``partial`` is
+    passed to ``load`` instead of the constructor.
+    """
+    return schema()
+
+
 def etag_data(record: SyncedRecord) -> dict[str, Any]:
     """What an ETag is computed from: identity and version, nothing else."""
     return {"id": str(record.id), "version": record.version}
@@ -136,9 +147,7 @@ def _check_references(res: Resource, values: Mapping[str, Any], user: User) -> N
         ref_id = values.get(name)
         if ref_id is None:
             continue
-        ref = db.session.execute(
-            access.scoped(select(ref_model).where(ref_model.id == ref_id), ref_model, user)
-        ).scalar_one_or_none()
+        ref = access.find_visible(ref_model, ref_id, user)
         if ref is None or ref.account_id != account_id:
             errors[name] = [f"Unknown {ref_model.__entity__} for this account."]
     if errors:
@@ -156,6 +165,57 @@ def _prepare(res: Resource, values: dict[str, Any], record: Any, user: User) -> 
         raise  # unreachable: abort raised
 
 
+def id_taken(model: type[SyncedRecord], record_id: uuid.UUID) -> bool:
+    """True when a record of ``model`` (live or deleted) has this id."""
+    batch = memo.current()
+    if batch is None:
+        return db.session.get(model, record_id) is not None
+    if memo.written(model, record_id) is not None:
+        return True
+    key = ("exists", model, record_id)
+    if key not in batch.answers:
+        prefetch_ids(model, [record_id])
+    return batch.answers[key]
+
+
+def prefetch_ids(model: type[SyncedRecord], record_ids: Iterable[Any]) -> None:
+    """Learn which of these ids ``model`` already has, in one query (inside a batch)."""
+    batch = memo.current()
+    if batch is None:
+        return
+    wanted = {i for i in record_ids if isinstance(i, uuid.UUID)}
+    wanted = {i for i in wanted if ("exists", model, i) not in batch.answers}
+    if not wanted:
+        return
+    found = set(db.session.scalars(select(model.id).where(model.id.in_(wanted))))
+    for record_id in wanted:
+        batch.answers[("exists", model, record_id)] = record_id in found
+
+
+def live_ids_of_account(
+    model: type[SyncedRecord], ids: Iterable[uuid.UUID], account_id: Any
+) -> set[uuid.UUID]:
+    """Which of ``ids`` are live ``model`` records of ``account_id`` (any scope)."""
+    found, unknown = set(), []
+    for record_id in ids:
+        record = memo.written(model, record_id)
+        if record is None:
+            unknown.append(record_id)
+        elif record.deleted_at is None and record.account_id == account_id:
+            found.add(record_id)
+    if unknown:
+        found.update(
+            db.session.scalars(
+                select(model.id).where(
+                    model.id.in_(unknown),
+                    model.account_id == account_id,
+                    model.deleted_at.is_(None),
+                )
+            )
+        )
+    return found
+
+
 def write_create(res: Resource, data: dict[str, Any], user: User, actor: Actor) -> Any:
     """Create a record of ``res`` from validated ``data`` through every rule (REST and sync).
 
@@ -163,7 +223,7 @@ def write_create(res: Resource, data: dict[str, Any], user: User, actor: Actor) 
     """
     access.require_role(user, *res.write_roles)
     model = res.model
-    if data.get("id") is not None and db.session.get(model, data["id"]) is not None:
+    if data.get("id") is not None and id_taken(model, data["id"]):
         abort(409, message=f"A {model.__entity__} with id {data['id']} already exists.")
     values = _prepare(res, dict(data), None, user)
     _check_references(res, values, user)
@@ -180,7 +240,8 @@ def write_update(
     for name in res.immutable:
         if name in data and data[name] != getattr(record, name):
             invalid({name: ["Cannot be changed."]})
-    current = {key: getattr(record, key) for key in res.schema().load_fields if key != "id"}
+    loadable = schema_instance(res.schema).load_fields
+    current = {key: getattr(record, key) for key in loadable if key != "id"}
     merged = _prepare(res, {**current, **data}, record, user)
     _check_references(res, merged, user)
     return records.update(record, merged, actor=actor)

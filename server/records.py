@@ -10,7 +10,8 @@ All creates, updates and deletes go through :func:`create`, :func:`update` and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -18,6 +19,7 @@ from typing import Any, ClassVar, Literal
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from . import memo
 from .dbtypes import UTCDateTime, utcnow
 from .extensions import db
 
@@ -86,6 +88,22 @@ class VersionMismatch(Exception):
 
 
 _listeners: list[Callable[[Change, SyncedRecord], None]] = []
+_DEFERRED = "tournee.deferred_create_flush"
+
+
+@contextmanager
+def deferred_flush() -> Iterator[None]:
+    """Inside the block, :func:`create` does not flush each new record on its own.
+
+    The caller flushes (a savepoint's release does), and SQLAlchemy then inserts the new
+    rows of each table together instead of one round trip per record. Updates and deletes
+    still flush at once: their new version comes from the database's version check.
+    """
+    db.session.info[_DEFERRED] = True
+    try:
+        yield
+    finally:
+        db.session.info.pop(_DEFERRED, None)
 
 
 def on_change(listener: Callable[[Change, SyncedRecord], None]) -> None:
@@ -117,14 +135,18 @@ def create(model: type[SyncedRecord], values: Mapping[str, Any], *, actor: Actor
     record_id = values.pop("id", None) or uuid.uuid4()
     _check_fields(model, values)
     now = utcnow()
-    record = model(id=record_id, created_at=now, updated_at=now, **values)
+    # A new record is at version 1 (SQLAlchemy's version counter starts there on INSERT);
+    # setting it here lets the change be described before the row is flushed.
+    record = model(id=record_id, created_at=now, updated_at=now, version=1, **values)
     db.session.add(record)
-    db.session.flush()
+    if not db.session.info.get(_DEFERRED):
+        db.session.flush()
+    memo.remember(record)
     change = Change(
         op="create",
         entity=model.__entity__,
         record_id=record.id,
-        version=record.version,
+        version=1,
         actor=actor,
         at=now,
         fields={name: (None, getattr(record, name)) for name in values},
@@ -159,6 +181,7 @@ def update(
         setattr(record, name, new)
     record.updated_at = utcnow()
     db.session.flush()
+    memo.remember(record)
     change = Change(
         op="update",
         entity=type(record).__entity__,
@@ -180,6 +203,7 @@ def delete(record: SyncedRecord, *, actor: Actor, expected_version: int | None =
     record.deleted_at = now
     record.updated_at = now
     db.session.flush()
+    memo.remember(record)
     change = Change(
         op="delete",
         entity=type(record).__entity__,

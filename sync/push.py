@@ -62,6 +62,9 @@ class Store(Protocol):
     def set_last_mid(self, mid: int) -> None:
         """Move the device's last processed mutation id (same transaction as the effects)."""
 
+    def finish(self) -> None:
+        """Write whatever :meth:`record` kept for later (the batch is processed)."""
+
 
 def check_order(mutations: Sequence[Mutation]) -> None:
     """Mutation ids must strictly increase within a batch (the device's outbox order)."""
@@ -110,44 +113,105 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-def process_batch(store: Store, mutations: Sequence[Mutation]) -> list[Outcome]:
+#: New mutations applied together in one savepoint. A rejection among them rolls the
+#: chunk back and replays it one savepoint per mutation, so that a rejection still
+#: undoes only itself; savepoints (and the flushes they cause) cost more than the
+#: writes when every mutation has its own.
+CHUNK_SIZE = 50
+
+
+def process_batch(
+    store: Store, mutations: Sequence[Mutation], *, chunk_size: int | None = None
+) -> list[Outcome]:
     """Apply a device's batch and return one outcome per mutation, in order.
 
     A mutation already processed (its outcome is stored) is not applied again: its
-    original outcome is returned. Each new one runs in a savepoint, so a rejection undoes
-    only itself; one that depends on a failed create is blocked. The device's last mid
-    moves in the caller's transaction, with the effects.
+    original outcome is returned. New ones are applied in chunks, each in a savepoint;
+    a chunk in which a mutation is rejected is undone and replayed one savepoint per
+    mutation, so a rejection undoes only itself. One that depends on a failed create is
+    blocked. The device's last mid moves in the caller's transaction, with the effects.
     """
     check_order(mutations)
     stored = store.stored_outcomes(m.mid for m in mutations)
     check_not_behind(mutations, stored, store.last_mid())
     failed = store.failed_creates()
-    outcomes: list[Outcome] = []
-    for mutation in mutations:
-        if mutation.mid in stored:
-            outcomes.append(stored[mutation.mid])
-            continue
-        outcomes.append(_process_one(store, mutation, failed))
+    fresh = [m for m in mutations if m.mid not in stored]
+    new: dict[int, Outcome] = {}
+    size = max(chunk_size or CHUNK_SIZE, 1)
+    for start in range(0, len(fresh), size):
+        chunk = fresh[start : start + size]
+        for outcome in _process_chunk(store, chunk, failed):
+            new[outcome.mid] = outcome
+    store.finish()
     if mutations:
         store.set_last_mid(max(store.last_mid(), mutations[-1].mid))
-    return outcomes
+    return [stored[m.mid] if m.mid in stored else new[m.mid] for m in mutations]
+
+
+def _process_chunk(
+    store: Store, chunk: Sequence[Mutation], failed: set[uuid.UUID]
+) -> list[Outcome]:
+    """Apply ``chunk`` in one savepoint; on a rejection, undo it and go one by one."""
+    if len(chunk) == 1:
+        return [_process_one(store, chunk[0], failed)]
+    failed_before = set(failed)
+    done: list[tuple[Mutation, Outcome | None, Applied | None]] = []
+    try:
+        with store.savepoint():
+            for mutation in chunk:
+                blocked = _blocked(mutation, failed)
+                if blocked is not None:
+                    done.append((mutation, blocked, None))
+                else:
+                    done.append((mutation, None, store.apply(mutation)))
+    except Rejected:
+        # Nothing of the chunk was kept; replaying it one by one says which one failed.
+        failed.clear()
+        failed.update(failed_before)
+        return [_process_one(store, mutation, failed) for mutation in chunk]
+    return [
+        store.record(mutation, blocked or _written(mutation, applied), applied)  # type: ignore[arg-type]
+        for mutation, blocked, applied in done
+    ]
+
+
+def _blocked(mutation: Mutation, failed: set[uuid.UUID]) -> Outcome | None:
+    """The ``blocked`` outcome of a mutation that depends on a failed create, else None."""
+    if not failed:
+        return None  # nothing to depend on (the usual case: skip parsing every reference)
+    blockers = referenced_ids(mutation) & failed
+    if not blockers:
+        return None
+    if mutation.op == "create":
+        failed.add(mutation.id)
+    return Outcome(
+        mutation.mid,
+        Status.BLOCKED,
+        mutation.id,
+        reason="depends_on_rejected",
+        detail="Depends on a record whose creation was rejected: "
+        + ", ".join(sorted(str(b) for b in blockers)),
+    )
+
+
+def _written(mutation: Mutation, applied: Applied) -> Outcome:
+    """The outcome of a mutation that was written."""
+    merged = applied.kept and applied.status is not Status.APPLIED
+    return Outcome(
+        mutation.mid,
+        applied.status,
+        mutation.id,
+        version=applied.version,
+        fields=dict(applied.kept) if merged else None,
+        detail=_describe(applied.conflicts),
+    )
 
 
 def _process_one(store: Store, mutation: Mutation, failed: set[uuid.UUID]) -> Outcome:
-    """Apply, block or reject one new mutation, and record what happened."""
-    blockers = referenced_ids(mutation) & failed
-    if blockers:
-        if mutation.op == "create":
-            failed.add(mutation.id)
-        outcome = Outcome(
-            mutation.mid,
-            Status.BLOCKED,
-            mutation.id,
-            reason="depends_on_rejected",
-            detail="Depends on a record whose creation was rejected: "
-            + ", ".join(sorted(str(b) for b in blockers)),
-        )
-        return store.record(mutation, outcome, None)
+    """Apply, block or reject one new mutation in its own savepoint, and record what happened."""
+    blocked = _blocked(mutation, failed)
+    if blocked is not None:
+        return store.record(mutation, blocked, None)
     try:
         with store.savepoint():
             applied = store.apply(mutation)
@@ -163,16 +227,7 @@ def _process_one(store: Store, mutation: Mutation, failed: set[uuid.UUID]) -> Ou
             errors=rejection.errors,
         )
         return store.record(mutation, outcome, None)
-    merged = applied.kept and applied.status is not Status.APPLIED
-    outcome = Outcome(
-        mutation.mid,
-        applied.status,
-        mutation.id,
-        version=applied.version,
-        fields=dict(applied.kept) if merged else None,
-        detail=_describe(applied.conflicts),
-    )
-    return store.record(mutation, outcome, applied)
+    return store.record(mutation, _written(mutation, applied), applied)
 
 
 def _describe(conflicts: Iterable[FieldConflict]) -> str | None:

@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from .. import memo
 from ..enums import CustomFieldType
 from ..extensions import db
 from ..fields import storable
@@ -16,13 +17,20 @@ from .models import CustomFieldDefinition
 
 
 def definitions(entity: str) -> dict[str, CustomFieldDefinition]:
-    """Live field definitions of ``entity`` by key."""
+    """Live field definitions of ``entity`` by key (asked once per sync push)."""
+    batch = memo.current()
+    key = ("custom_fields", entity)
+    if batch is not None and key in batch.answers:
+        return batch.answers[key]
     rows = db.session.scalars(
         select(CustomFieldDefinition).where(
             CustomFieldDefinition.entity == entity, CustomFieldDefinition.deleted_at.is_(None)
         )
     )
-    return {d.key: d for d in rows}
+    found = {d.key: d for d in rows}
+    if batch is not None:
+        batch.answers[key] = found  # definitions are never pushed: they hold for the batch
+    return found
 
 
 def _is_number(value: Any) -> bool:

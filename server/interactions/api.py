@@ -8,13 +8,12 @@ from typing import Any
 
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
 from .. import access, crud
 from ..auth.models import User
 from ..contacts.models import Contact
 from ..dbfuncs import json_array_contains
-from ..extensions import db
 from .models import Interaction
 from .schemas import InteractionListArgs, InteractionSchema
 
@@ -40,15 +39,7 @@ def prepare_interaction(
     # On update the stored ids come back as strings (JSON): compare them as UUIDs.
     contact_ids = list(dict.fromkeys(uuid.UUID(str(c)) for c in values.get("contact_ids") or []))
     if contact_ids:
-        found = set(
-            db.session.scalars(
-                select(Contact.id).where(
-                    Contact.id.in_(contact_ids),
-                    Contact.account_id == values.get("account_id"),
-                    Contact.deleted_at.is_(None),
-                )
-            )
-        )
+        found = crud.live_ids_of_account(Contact, contact_ids, values.get("account_id"))
         if found != set(contact_ids):
             errors["contact_ids"] = ["Every contact must be a contact of this account."]
     values["contact_ids"] = [str(c) for c in contact_ids]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from typing import Any
 
+import orjson
 from flask import Response, current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -22,6 +24,7 @@ from sync.protocol import (
 )
 from sync.push import process_batch
 
+from .. import memo, records
 from ..auth.tokens import current_user
 from ..dbtypes import utcnow
 from ..errors import problem
@@ -63,14 +66,31 @@ def _checked_protocol(version: int) -> None:
         raise ProtocolProblem(_refusal(error)) from error
 
 
-def _page(page: Page) -> dict[str, Any]:
+def _json(payload: dict[str, Any]) -> Response:
+    """A JSON answer built here, not by the response schema (which documents it).
+
+    The payload is JSON-ready already: dumping thousands of entries again through
+    marshmallow doubled the time of a page, and orjson encodes a page several times
+    faster than the standard library (UTF-8 as is, no spaces: smaller pages too).
+    Anything orjson refuses (an integer beyond 64 bits...) goes through ``json``.
+    """
+    try:
+        body = orjson.dumps(payload)
+    except orjson.JSONEncodeError:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _page(page: Page) -> Response:
     """Wire form of a page."""
-    return {
-        "protocol": PROTOCOL_VERSION,
-        "cursor": page.cursor,
-        "has_more": page.has_more,
-        "changes": [entry.to_json() for entry in page.entries],
-    }
+    return _json(
+        {
+            "protocol": PROTOCOL_VERSION,
+            "cursor": page.cursor,
+            "has_more": page.has_more,
+            "changes": [entry.to_json() for entry in page.entries],
+        }
+    )
 
 
 @blp.route("/push")
@@ -96,7 +116,11 @@ class Push(MethodView):
             for m in data["mutations"]
         ]
         try:
-            outcomes = process_batch(store, mutations)
+            # One memo for the batch (scope, ids, definitions asked once), and new records
+            # inserted together when a chunk's savepoint is released.
+            with memo.batch(), records.deferred_flush():
+                store.prefetch(mutations)
+                outcomes = process_batch(store, mutations)
         except BadBatch as error:
             db.session.rollback()
             raise ProtocolProblem(_refusal(error)) from error
@@ -109,11 +133,13 @@ class Push(MethodView):
         if current_app.config.get("FAULT_KILL_AFTER_PUSH_COMMIT"):
             # Fault injection (tests/test_sync_fault.py): die between commit and answer.
             os.kill(os.getpid(), signal.SIGKILL)
-        return {
-            "protocol": PROTOCOL_VERSION,
-            "last_mid": last_mid,
-            "outcomes": [outcome_to_json(o) for o in outcomes],
-        }
+        return _json(
+            {
+                "protocol": PROTOCOL_VERSION,
+                "last_mid": last_mid,
+                "outcomes": [outcome_to_json(o) for o in outcomes],
+            }
+        )
 
 
 @blp.route("/pull")

@@ -75,7 +75,8 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     take_change_lock(session)
-    session.execute(insert(ChangeRow), pending)
+    # The table, not the mapped class: a plain executemany, without the ORM's bulk layer.
+    session.execute(insert(ChangeRow.__table__), pending)
 
 
 def take_change_lock(session: Session) -> None:

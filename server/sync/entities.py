@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -46,14 +47,30 @@ def resource(entity: str) -> crud.Resource | None:
 
 def model_and_schema(entity: str) -> tuple[type, Schema] | None:
     """The model and REST schema of a syncable entity (what a pull sends as ``data``)."""
+    found = _model_and_schema_class(entity)
+    if found is None:
+        return None
+    return found[0], crud.schema_instance(found[1])
+
+
+def schema_class(entity: str) -> type[Schema]:
+    """The REST schema class of a syncable entity."""
+    found = _model_and_schema_class(entity)
+    if found is None:
+        raise KeyError(entity)
+    return found[1]
+
+
+def _model_and_schema_class(entity: str) -> tuple[type, type[Schema]] | None:
+    """The model and schema class of a syncable entity, or None."""
     res = resource(entity)
     if res is not None:
-        return res.model, res.schema()
-    extra = _extra_entities()
-    return extra.get(entity)
+        return res.model, res.schema
+    return _extra_entities().get(entity)
 
 
-def _extra_entities() -> dict[str, tuple[type, Schema]]:
+@functools.cache
+def _extra_entities() -> dict[str, tuple[type, type[Schema]]]:
     """Entities synced without a generic CRUD resource (imported late: schemas import crud)."""
     from ..accounts.models import StatusChange
     from ..accounts.schemas import StatusChangeSchema
@@ -61,8 +78,8 @@ def _extra_entities() -> dict[str, tuple[type, Schema]]:
     from ..contacts.schemas import ConsentSchema
 
     return {
-        "consent": (Consent, ConsentSchema()),
-        "status_change": (StatusChange, StatusChangeSchema()),
+        "consent": (Consent, ConsentSchema),
+        "status_change": (StatusChange, StatusChangeSchema),
     }
 
 

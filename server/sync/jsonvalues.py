@@ -9,10 +9,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+#: The common exact types, tested first (the isinstance checks cost more).
+_PLAIN = frozenset({str, int, float, bool})
+
 
 def jsonable(value: Any) -> Any:
     """``value`` with Decimals, dates, UUIDs and enums turned into JSON-friendly forms."""
-    if value is None or isinstance(value, bool | int | float | str):
+    if value is None or value.__class__ in _PLAIN or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, enum.Enum):
         return value.value
@@ -37,7 +40,7 @@ def storable(value: Any) -> Any:
     """
     value = jsonable(value)
     if isinstance(value, str):
-        if "\x00" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        if "\x00" in value or not encodable(value):
             return "".join(
                 "\ufffd" if c == "\x00" or 0xD800 <= ord(c) <= 0xDFFF else c for c in value
             )
@@ -47,3 +50,12 @@ def storable(value: Any) -> Any:
     if isinstance(value, list):
         return [storable(v) for v in value]
     return value
+
+
+def encodable(text: str) -> bool:
+    """True when ``text`` has no lone surrogate (UTF-8 refuses exactly those code points)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,7 +16,8 @@ from .. import access
 from ..accounts.models import Account
 from ..auth.models import Role, User
 from ..extensions import db
-from .entities import BOOTSTRAP_ORDER, CHILD_ENTITIES, model_and_schema
+from . import serialize
+from .entities import BOOTSTRAP_ORDER, CHILD_ENTITIES, model_and_schema, schema_class
 from .models import ChangeRow, SyncState
 
 EntryOp = Literal["put", "delete", "drop"]
@@ -83,35 +85,48 @@ def _visible_account_ids(user: User, ids: set[uuid.UUID]) -> set[uuid.UUID]:
     return set(db.session.scalars(stmt))
 
 
+def _puts(entity: str, records: Iterable[Any]) -> list[Entry]:
+    """``put`` entries of records read as rows (``serialize.columns_of``)."""
+    schema = schema_class(entity)
+    return [
+        Entry(entity, record.id, "put", record.version, data)
+        for record, data in serialize.dump_rows(entity, schema, records)
+    ]
+
+
 def _state_entries(entity: str, ids: list[uuid.UUID], visible: set[uuid.UUID]) -> list[Entry]:
     """Latest state of records: put when live and under a visible account, else delete."""
     found = model_and_schema(entity)
     if found is None:
         return []
-    model, schema = found
-    rows = {r.id: r for r in db.session.scalars(select(model).where(model.id.in_(ids)))}
-    out = []
+    model = found[0]
+    stmt = select(*serialize.columns_of(model)).where(model.id.in_(ids))
+    rows = {r.id: r for r in serialize.rows(stmt)}
+    shown = []
     for record_id in ids:
         record = rows.get(record_id)
         account_id = record.id if entity == "account" else getattr(record, "account_id", None)
         live = record is not None and record.deleted_at is None
-        if live and (account_id is None or account_id in visible):
-            out.append(Entry(entity, record_id, "put", record.version, schema.dump(record)))
-        else:
-            out.append(Entry(entity, record_id, "delete"))
-    return out
+        shown.append(record if live and (account_id is None or account_id in visible) else None)
+    puts = iter(_puts(entity, [r for r in shown if r is not None]))
+    return [
+        next(puts) if record is not None else Entry(entity, record_id, "delete")
+        for record_id, record in zip(ids, shown, strict=True)
+    ]
 
 
 def _subtree(account_id: uuid.UUID) -> list[Entry]:
     """An account entering scope: the account and every live record under it."""
     out = []
     for entity in ("account", *CHILD_ENTITIES):
-        model, schema = model_and_schema(entity)  # type: ignore[misc]
+        model, _schema = model_and_schema(entity)  # type: ignore[misc]
         column = model.id if entity == "account" else model.account_id
-        rows = db.session.scalars(
-            select(model).where(column == account_id, model.deleted_at.is_(None)).order_by(model.id)
+        stmt = (
+            select(*serialize.columns_of(model))
+            .where(column == account_id, model.deleted_at.is_(None))
+            .order_by(model.id)
         )
-        out.extend(Entry(entity, r.id, "put", r.version, schema.dump(r)) for r in rows)
+        out.extend(_puts(entity, serialize.rows(stmt)))
     return out
 
 
@@ -252,12 +267,12 @@ def bootstrap(user: User, cursor: BootstrapCursor | None, *, limit: int) -> Page
     index, after = cursor.entity_index, cursor.after
     while index < len(BOOTSTRAP_ORDER) and len(entries) < limit:
         entity = BOOTSTRAP_ORDER[index]
-        model, schema = model_and_schema(entity)  # type: ignore[misc]
-        stmt = access.scoped(select(model), model, user).order_by(model.id)
+        model, _schema = model_and_schema(entity)  # type: ignore[misc]
+        stmt = access.scoped(select(*serialize.columns_of(model)), model, user).order_by(model.id)
         if after is not None:
             stmt = stmt.where(model.id > after)
-        rows = db.session.scalars(stmt.limit(limit - len(entries))).all()
-        entries.extend(Entry(entity, r.id, "put", r.version, schema.dump(r)) for r in rows)
+        rows = serialize.rows(stmt.limit(limit - len(entries)))
+        entries.extend(_puts(entity, rows))
         if len(entries) < limit:
             index, after = index + 1, None
         else:

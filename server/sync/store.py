@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -18,7 +19,7 @@ from sync.merge import merge_update
 from sync.protocol import FOR_REVIEW, Mutation, Outcome, Status, outcome_from_json, outcome_to_json
 from sync.push import Applied, Rejected
 
-from .. import access, crud
+from .. import access, crud, memo
 from ..accounts.models import Account
 from ..auth.models import Device, User
 from ..dbtypes import utcnow
@@ -27,7 +28,7 @@ from ..extensions import db
 from ..records import Actor
 from . import changelog
 from .entities import ENTITIES, resource
-from .jsonvalues import storable
+from .jsonvalues import encodable, storable
 from .models import ChangeRow, ReviewItem, ReviewKind, ReviewStatus, SyncMutation
 
 #: HTTP statuses of the shared write rules, as rejection reasons a device can show.
@@ -44,6 +45,8 @@ class SqlStore:
         self.user = user
         self.device = device
         self.actor = Actor(user_id=user.id, device_id=device.id)
+        #: Stored outcomes waiting for :meth:`finish` (one INSERT for the whole batch).
+        self._outcome_rows: list[dict[str, Any]] = []
 
     # -- bookkeeping -------------------------------------------------------------------
 
@@ -92,18 +95,48 @@ class SqlStore:
             )
         )
 
+    def prefetch(self, mutations: Iterable[Mutation]) -> None:
+        """Ask once for what the batch's rules would ask mutation by mutation.
+
+        Inside :func:`server.memo.batch`: whether the ids of the creates are taken, and
+        the owner of every account the batch names (by ``account_id`` or as an account).
+        """
+        creates: dict[str, set[uuid.UUID]] = {}
+        accounts: set[uuid.UUID] = set()
+        for mutation in mutations:
+            if mutation.op == "create":
+                creates.setdefault(mutation.entity, set()).add(mutation.id)
+            if mutation.entity == "account":
+                accounts.add(mutation.id)
+            account_id = mutation.fields.get("account_id")
+            if isinstance(account_id, str):
+                with contextlib.suppress(ValueError):  # validation reports it
+                    accounts.add(uuid.UUID(account_id))
+        for entity, ids in creates.items():
+            res = resource(entity)
+            if res is not None:
+                crud.prefetch_ids(res.model, ids)
+        access.prefetch_accounts(accounts)
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """Run one mutation in a SAVEPOINT; the shared rules' errors become rejections."""
+        """Run mutations in a SAVEPOINT; the shared rules' errors become rejections.
+
+        Leaving it by an exception undoes its writes, its change rows and what the batch
+        memo learned inside it.
+        """
         position = changelog.mark()
+        known = memo.mark()
         try:
             with db.session.begin_nested():
                 yield
         except Rejected:
             changelog.discard_since(position)
+            memo.rewind(known)
             raise
         except HTTPException as exc:
             changelog.discard_since(position)
+            memo.rewind(known)
             data = getattr(exc, "data", None) or {}
             messages = data.get("errors") or data.get("messages")
             raise Rejected(
@@ -113,9 +146,11 @@ class SqlStore:
             ) from exc
         except IntegrityError as exc:
             changelog.discard_since(position)
+            memo.rewind(known)
             raise Rejected("conflicting_data", "Conflicts with existing data.") from exc
         except StaleDataError as exc:
             changelog.discard_since(position)
+            memo.rewind(known)
             raise Rejected(
                 "concurrent_update", "Changed by someone else at the same time."
             ) from exc
@@ -193,7 +228,7 @@ class SqlStore:
     def _load(res: crud.Resource, fields: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         """Validate device fields with the resource's REST schema."""
         try:
-            return res.schema().load(fields, partial=partial)
+            return crud.schema_instance(res.schema).load(fields, partial=partial)
         except ValidationError as err:
             messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
             raise Rejected(
@@ -206,7 +241,7 @@ class SqlStore:
 
     def record(self, mutation: Mutation, outcome: Outcome, applied: Applied | None) -> Outcome:
         """Store the outcome (for replays) and, for conflicts and failures, a review item."""
-        payload = storable(_as_sent(mutation.fields))
+        payload = _as_sent(mutation.fields)
         if outcome.status in FOR_REVIEW:
             item = ReviewItem(
                 id=uuid.uuid4(),
@@ -231,21 +266,28 @@ class SqlStore:
             )
             db.session.add(item)
             outcome = Outcome(**{**outcome.__dict__, "review_id": item.id})
-        db.session.add(
-            SyncMutation(
-                device_id=self.device.id,
-                mid=mutation.mid,
-                user_id=self.user.id,
-                entity=mutation.entity[:30],
-                op=mutation.op,
-                record_id=mutation.id,
-                base_version=mutation.base_version,
-                payload=payload,
-                outcome=storable(outcome_to_json(outcome)),
-                status=outcome.status.value,
-            )
+        self._outcome_rows.append(
+            {
+                "device_id": self.device.id,
+                "mid": mutation.mid,
+                "user_id": self.user.id,
+                "entity": mutation.entity[:30],
+                "op": mutation.op,
+                "record_id": mutation.id,
+                "base_version": mutation.base_version,
+                "payload": payload,
+                "outcome": storable(outcome_to_json(outcome)),
+                "status": outcome.status.value,
+                "received_at": utcnow(),
+            }
         )
         return outcome
+
+    def finish(self) -> None:
+        """Insert the batch's stored outcomes, all at once (same transaction)."""
+        if self._outcome_rows:
+            db.session.execute(insert(SyncMutation.__table__), self._outcome_rows)
+            self._outcome_rows = []
 
     def _account_of(self, mutation: Mutation) -> uuid.UUID | None:
         """The account a mutation concerns, so reviewers see only their team's items."""
@@ -267,14 +309,21 @@ def _as_sent(value: Any, depth: int = 0) -> Any:
 
     NaN and infinities (which Python's JSON parser accepts) become their text: JSON and
     PostgreSQL's JSONB have no such numbers. Nesting beyond ``MAX_PAYLOAD_DEPTH`` becomes
-    a marker. (``storable`` then replaces NUL and lone surrogates.)
+    a marker. Text goes through ``storable`` (NUL and lone surrogates replaced); anything
+    that is not plain JSON too.
     """
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
+    kind = type(value)
+    if kind is str:
+        # The common case first: one C-level check instead of storable's walk.
+        return value if "\x00" not in value and encodable(value) else storable(value)
+    if kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, Mapping | list):
         if depth >= MAX_PAYLOAD_DEPTH:
             return "[nested too deep]"
         if isinstance(value, Mapping):
-            return {k: _as_sent(v, depth + 1) for k, v in value.items()}
+            return {_as_sent(str(k), depth): _as_sent(v, depth + 1) for k, v in value.items()}
         return [_as_sent(v, depth + 1) for v in value]
-    return value
+    return storable(value)
