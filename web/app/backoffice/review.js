@@ -180,15 +180,7 @@ function conflictForm(item, onDone) {
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary", dataset: { test: "resolve" }, text: t("backoffice.review.resolve") }),
       h("button", { type: "button", class: "danger", dataset: { test: "discard" }, on: { click: () => send({ action: "discard" }) }, text: t("backoffice.review.discard") })));
-  async function send(body) {
-    for (const b of form.querySelectorAll("button")) b.disabled = true;
-    try {
-      onDone(await api(`/api/sync/review/${item.id}/resolve`, { method: "POST", body }));
-    } catch (error) {
-      replace(status, errorBox(error));
-      for (const b of form.querySelectorAll("button")) b.disabled = false;
-    }
-  }
+  const send = resolutionSender(form, status, item, onDone);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const fields = {};
@@ -204,6 +196,19 @@ function conflictForm(item, onDone) {
     send({ action: "choose", fields });
   });
   return form;
+}
+
+/** Posts a resolution of `item`: the form's buttons wait meanwhile, an error shows in `status`. */
+function resolutionSender(form, status, item, onDone) {
+  return async (body) => {
+    for (const b of form.querySelectorAll("button")) b.disabled = true;
+    try {
+      onDone(await api(`/api/sync/review/${item.id}/resolve`, { method: "POST", body }));
+    } catch (error) {
+      replace(status, errorBox(error));
+      for (const b of form.querySelectorAll("button")) b.disabled = false;
+    }
+  };
 }
 
 function applyForm(item, onDone) {
@@ -224,15 +229,7 @@ function applyForm(item, onDone) {
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary", dataset: { test: "apply" }, text: t("backoffice.review.apply") }),
       h("button", { type: "button", class: "danger", dataset: { test: "discard" }, on: { click: () => send({ action: "discard" }) }, text: t("backoffice.review.discard") })));
-  async function send(body) {
-    for (const b of form.querySelectorAll("button")) b.disabled = true;
-    try {
-      onDone(await api(`/api/sync/review/${item.id}/resolve`, { method: "POST", body }));
-    } catch (error) {
-      replace(status, errorBox(error));
-      for (const b of form.querySelectorAll("button")) b.disabled = false;
-    }
-  }
+  const send = resolutionSender(form, status, item, onDone);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const values = {};
