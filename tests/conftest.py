@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from server import create_app
 from server.auth.models import Device, Role, Team, User
@@ -175,3 +176,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if required and "postgresql" not in _backends_run and session.testscollected:
         print("\nERROR: TOURNEE_REQUIRE_POSTGRES=1 but no test ran on PostgreSQL")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A URL of a brand-new empty database on each backend, for tests that build the schema
+    themselves or run a server process (PostgreSQL: a scratch database, dropped after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+        return
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL leg skipped: set TEST_DATABASE_URL to run it")
+    name = f"tournee_scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

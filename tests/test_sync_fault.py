@@ -22,41 +22,19 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from server import create_app
 from server.extensions import db
 
-from .conftest import PASSWORD, _postgres_url
+from .conftest import PASSWORD
 
 EMAIL = "rep.fault@example.fr"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A brand-new empty database (PostgreSQL: a scratch database, dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fault.sqlite'}"
-        return
-    url = _postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL leg skipped: set TEST_DATABASE_URL to run it")
-    name = f"tournee_fault_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _prepare(url: str) -> None:
@@ -227,16 +205,16 @@ def _count(engine: Engine, sql: str, **params: Any) -> int:
 
 
 def test_a_push_killed_between_commit_and_answer_is_applied_exactly_once(
-    database_url: str, tmp_path: Path
+    empty_database_url: str, tmp_path: Path
 ) -> None:
     """Two pushes die after their commit; the retry gets every outcome, nothing doubled."""
-    _prepare(database_url)
+    _prepare(empty_database_url)
     log = tmp_path / "gunicorn.log"
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     a, b = _batches()
     servers: list[Server] = []
     try:
-        server = Server(database_url, log, fault=True)
+        server = Server(empty_database_url, log, fault=True)
         servers.append(server)
         device = str(uuid.uuid4())
         status, login = server.request(
@@ -256,7 +234,7 @@ def test_a_push_killed_between_commit_and_answer_is_applied_exactly_once(
         assert _count(engine, "SELECT count(*) FROM sync_mutations") == len(a) + len(b)
         server.stop()
 
-        server = Server(database_url, log, fault=False)
+        server = Server(empty_database_url, log, fault=False)
         servers.append(server)
         status, answer = server.request(
             "POST", "/api/sync/push", {"protocol": 1, "mutations": a + b}, token
