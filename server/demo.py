@@ -62,8 +62,7 @@ from .interactions.models import Interaction
 from .notes.models import Note
 from .opportunities.models import Opportunity
 from .orders.models import Order
-from .plans.models import RepProfile
-from .plans.service import DEFAULT_PROFILE
+from .plans.models import DEFAULT_PROFILE, RepProfile
 from .records import SyncedRecord
 
 #: Password of every demo user (the demo is public by nature: never reuse it).
@@ -1756,7 +1755,7 @@ class _Generator:
                 start_lon=homes[person.home].lon,
                 end_lat=None,
                 end_lon=None,
-                **DEFAULT_PROFILE,
+                **{**DEFAULT_PROFILE, "workdays": list(DEFAULT_PROFILE["workdays"])},
                 updated_at=self.now,
             )
             for person, user in reps

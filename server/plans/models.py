@@ -19,6 +19,19 @@ from ..dbtypes import JSONDoc, UTCDateTime, utcnow
 from ..enums import db_enum
 from ..extensions import db
 
+#: Used for a rep without a profile (minutes since local midnight).
+DEFAULT_PROFILE: dict[str, Any] = {
+    "workdays": ["mon", "tue", "wed", "thu", "fri"],
+    "day_start": 8 * 60,
+    "day_end": 18 * 60 + 30,
+    "lunch_start": 12 * 60,
+    "lunch_end": 14 * 60,
+    "lunch_minutes": 60,
+    "max_driving_minutes": 240,
+    "max_visits": 12,
+    "visit_minutes": 30,
+}
+
 
 class PlanStatus(enum.StrEnum):
     """A preview can be accepted once; a newer plan of the same days supersedes it."""
@@ -32,7 +45,7 @@ class RepProfile(db.Model):
     """How a rep works, for the planner: where the day starts and ends, hours, limits.
 
     One row per rep; a rep without one is planned with the defaults of
-    ``server.plans.service.DEFAULT_PROFILE`` and must then give a start position.
+    :data:`DEFAULT_PROFILE` and must then give a start position.
     Times are minutes since local midnight.
     """
 

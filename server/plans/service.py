@@ -54,22 +54,10 @@ from ..followups.models import FollowUp
 from ..interactions.models import Interaction
 from ..opportunities.models import Opportunity
 from ..orders.models import Order
-from .models import Plan, PlanDay, PlanStatus, PlanStop, RepProfile
+from .models import DEFAULT_PROFILE, Plan, PlanDay, PlanStatus, PlanStop, RepProfile
 
 log = logging.getLogger(__name__)
 
-#: Used for a rep without a profile (minutes since local midnight).
-DEFAULT_PROFILE: dict[str, Any] = {
-    "workdays": ["mon", "tue", "wed", "thu", "fri"],
-    "day_start": 8 * 60,
-    "day_end": 18 * 60 + 30,
-    "lunch_start": 12 * 60,
-    "lunch_end": 14 * 60,
-    "lunch_minutes": 60,
-    "max_driving_minutes": 240,
-    "max_visits": 12,
-    "visit_minutes": 30,
-}
 OPEN_STAGES = (
     OpportunityStage.QUALIFICATION,
     OpportunityStage.PROPOSAL,
