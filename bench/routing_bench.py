@@ -19,15 +19,19 @@ routes can be checked independently.
 The instance goes through the same builder as field-sales plans (``routing.solver``): one
 mandatory node per customer with its time window and service time, a capacity dimension,
 25 identical vehicles at the depot, first solution by parallel cheapest insertion, then
-(every customer being mandatory) iterated local search, SISR ruin and recreate, until the
-time limit (no work limit: the best in the time given).
+(every customer being mandatory) iterated local search, SISR ruin and recreate, with a
+descent after each recreate when routes are long (``routing.solver.route_visits``),
+until the time limit (no work limit by default: the best in the time given).
 
 ``--workers N`` (default: the number of CPUs) runs N such searches at once in separate
-processes, each with its own seed and metaheuristic (:data:`PORTFOLIO`, or
-``--portfolio 0:ils,1:gls:0.3``: seed, ``ils``, ``ils_descent`` or ``gls``, GLS lambda),
-and keeps the shortest: on this benchmark the result of one search swings by several
-percent with the seed, instance by instance, so a portfolio is the cheapest way to use a
-second core. ``--workers 1`` is the plain single search.
+processes, each with its own seed and metaheuristic, and keeps the shortest: on this
+benchmark the result of one search swings by several percent with the seed, instance by
+instance, so a portfolio is the cheapest way to use a second core. The searches are
+:data:`PORTFOLIO` (the solver's own choice, one seed each) or, for long routes,
+:data:`LONG_ROUTES_PORTFOLIO` (ILS with descents beside GLS); ``--portfolio
+0:ils,1:gls:0.3`` (seed, ``auto``, ``ils``, ``ils_descent`` or ``gls``, GLS lambda) sets
+them for every instance. ``--workers 1`` is the plain single search. The summary counts
+which limit stopped the searches (``time_limit`` results depend on the machine's load).
 
 ``--work-limit N`` stops each search after N units of the solver's work counter instead
 of the clock (see ``routing.solver``): results then do not depend on the machine's load,
@@ -41,6 +45,7 @@ exact distances too (the check on stderr confirms it).
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import json
 import math
@@ -52,17 +57,28 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from routing.solver import solve_vrp
+from routing.solver import LONG_ROUTE_VISITS, route_visits, solve_vrp
 from routing.vrp import VrpData, VrpNode, VrpSolution, VrpVehicle
 
 #: Integer units per Solomon unit inside the solver.
 SCALE = 1000
-#: (seed, metaheuristic, GLS lambda or None) of each worker of the portfolio, in order.
+#: (seed, metaheuristic, GLS lambda or None) of each worker of the portfolio, in order;
+#: "auto" is the solver's choice by shape (``routing.solver.default_metaheuristic``).
 PORTFOLIO: tuple[tuple[int, str, float | None], ...] = (
-    (0, "ils", None),
-    (1, "ils", None),
-    (2, "ils_descent", None),
-    (3, "gls", 0.3),
+    (0, "auto", None),
+    (1, "auto", None),
+    (2, "auto", None),
+    (3, "auto", None),
+)
+#: The portfolio of instances with long routes (``routing.solver.LONG_ROUTE_VISITS``):
+#: the solver's ILS with descents beside a guided local search rather than a second ILS
+#: seed. The two are good on different instances (GLS on C2, ILS on R2/RC2), so the
+#: better of the two beats the better of two seeds of either.
+LONG_ROUTES_PORTFOLIO: tuple[tuple[int, str, float | None], ...] = (
+    (0, "auto", None),
+    (0, "gls", 0.3),
+    (1, "auto", None),
+    (1, "gls", 0.3),
 )
 EPSILON = 1e-6
 
@@ -252,10 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--portfolio",
         type=parse_portfolio,
-        default=PORTFOLIO,
-        metavar="SEED:ils|gls[:LAMBDA],...",
-        help="the searches of the portfolio, in order (default: PORTFOLIO); the first "
-        "--workers of them run",
+        metavar="SEED:auto|ils|ils_descent|gls[:LAMBDA],...",
+        help="the searches of the portfolio, in order, for every instance (default: "
+        "PORTFOLIO, or LONG_ROUTES_PORTFOLIO for long routes); the first --workers of them "
+        "run",
     )
     parser.add_argument("instances", nargs="+", type=Path, metavar="INSTANCE_FILE")
     args = parser.parse_args(argv)
@@ -263,13 +279,18 @@ def main(argv: list[str] | None = None) -> int:
     all_routes: dict[str, list[list[int]]] = {}
     gaps: dict[str, float] = {}
     failed = []
-    portfolio = args.portfolio
-    workers = max(1, min(args.workers or os.cpu_count() or 1, len(portfolio)))
+    stopped: collections.Counter[str] = collections.Counter()
+    workers = max(1, min(args.workers or os.cpu_count() or 1, len(PORTFOLIO)))
+    if args.portfolio:
+        workers = min(workers, len(args.portfolio))
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
     for path in args.instances:
         instance = read_instance(path)
         started = time.perf_counter()
         data = to_vrp(instance)
+        portfolio = args.portfolio or (
+            LONG_ROUTES_PORTFOLIO if route_visits(data) >= LONG_ROUTE_VISITS else PORTFOLIO
+        )
         # Each worker gets the whole time limit, less what building the data took.
         left = max(0.1, args.time_limit - (time.perf_counter() - started))
         if pool is None:
@@ -280,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                 for k in range(workers)
             ]
             solutions = [f.result() for f in futures]
+        stopped.update(s.stopped_by for s in solutions)
         solution = min(solutions, key=lambda s: (len(s.dropped), _length(instance, s)))
         seconds = time.perf_counter() - started
         routes = [list(r) for r in solution.routes if r]
@@ -309,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"summary: {len(gaps)} instances, mean gap {statistics.mean(gaps.values()):+.2f}%, "
             f"worst {worst} {gaps[worst]:+.2f}%, without a feasible solution: {len(failed)}; "
+            f"searches stopped by {', '.join(f'{k} {n}' for k, n in sorted(stopped.items()))}; "
             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
             file=sys.stderr,
         )
