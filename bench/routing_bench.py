@@ -27,11 +27,10 @@ until the time limit (no work limit by default: the best in the time given).
 processes, each with its own seed and metaheuristic, and keeps the shortest: on this
 benchmark the result of one search swings by several percent with the seed, instance by
 instance, so a portfolio is the cheapest way to use a second core. The searches are
-:data:`PORTFOLIO` (the solver's own choice, one seed each) or, for long routes,
-:data:`LONG_ROUTES_PORTFOLIO` (ILS with descents beside GLS); ``--portfolio
-0:ils,1:gls:0.3`` (seed, ``auto``, ``ils``, ``ils_descent`` or ``gls``, GLS lambda) sets
-them for every instance. ``--workers 1`` is the plain single search. The summary counts
-which limit stopped the searches (``time_limit`` results depend on the machine's load).
+:data:`PORTFOLIO` (the solver's own choice by shape, one seed each), or ``--portfolio
+0:ils,1:gls:0.3`` (seed, ``auto``, ``ils``, ``ils_descent`` or ``gls``, GLS lambda).
+``--workers 1`` is the plain single search. The summary counts which limit stopped the
+searches (``time_limit`` results depend on the machine's load).
 
 ``--work-limit N`` stops each search after N units of the solver's work counter instead
 of the clock (see ``routing.solver``): results then do not depend on the machine's load,
@@ -57,28 +56,19 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from routing.solver import LONG_ROUTE_VISITS, route_visits, solve_vrp
+from routing.solver import solve_vrp
 from routing.vrp import VrpData, VrpNode, VrpSolution, VrpVehicle
 
 #: Integer units per Solomon unit inside the solver.
 SCALE = 1000
 #: (seed, metaheuristic, GLS lambda or None) of each worker of the portfolio, in order;
-#: "auto" is the solver's choice by shape (``routing.solver.default_metaheuristic``).
+#: "auto" is the solver's own choice by the instance's shape
+#: (``routing.solver.default_metaheuristic``), so the workers differ by their seed only.
 PORTFOLIO: tuple[tuple[int, str, float | None], ...] = (
     (0, "auto", None),
     (1, "auto", None),
     (2, "auto", None),
     (3, "auto", None),
-)
-#: The portfolio of instances with long routes (``routing.solver.LONG_ROUTE_VISITS``):
-#: the solver's ILS with descents beside a guided local search rather than a second ILS
-#: seed. The two are good on different instances (GLS on C2, ILS on R2/RC2), so the
-#: better of the two beats the better of two seeds of either.
-LONG_ROUTES_PORTFOLIO: tuple[tuple[int, str, float | None], ...] = (
-    (0, "auto", None),
-    (0, "gls", 0.3),
-    (1, "auto", None),
-    (1, "gls", 0.3),
 )
 EPSILON = 1e-6
 
@@ -268,10 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--portfolio",
         type=parse_portfolio,
+        default=PORTFOLIO,
         metavar="SEED:auto|ils|ils_descent|gls[:LAMBDA],...",
-        help="the searches of the portfolio, in order, for every instance (default: "
-        "PORTFOLIO, or LONG_ROUTES_PORTFOLIO for long routes); the first --workers of them "
-        "run",
+        help="the searches of the portfolio, in order (default: PORTFOLIO, the solver's "
+        "choice by shape with seeds 0-3); the first --workers of them run",
     )
     parser.add_argument("instances", nargs="+", type=Path, metavar="INSTANCE_FILE")
     args = parser.parse_args(argv)
@@ -280,17 +270,13 @@ def main(argv: list[str] | None = None) -> int:
     gaps: dict[str, float] = {}
     failed = []
     stopped: collections.Counter[str] = collections.Counter()
-    workers = max(1, min(args.workers or os.cpu_count() or 1, len(PORTFOLIO)))
-    if args.portfolio:
-        workers = min(workers, len(args.portfolio))
+    portfolio = args.portfolio
+    workers = max(1, min(args.workers or os.cpu_count() or 1, len(portfolio)))
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
     for path in args.instances:
         instance = read_instance(path)
         started = time.perf_counter()
         data = to_vrp(instance)
-        portfolio = args.portfolio or (
-            LONG_ROUTES_PORTFOLIO if route_visits(data) >= LONG_ROUTE_VISITS else PORTFOLIO
-        )
         # Each worker gets the whole time limit, less what building the data took.
         left = max(0.1, args.time_limit - (time.perf_counter() - started))
         if pool is None:
