@@ -151,9 +151,9 @@ ILS_WORK_PER_SOLUTION = {"ils": 1_600, "ils_descent": 3_600}
 #: Mandatory visits whose routes hold at least this many visits (see :func:`route_visits`)
 #: get ILS *with* a descent after each recreate: on long routes, reinsertion alone leaves
 #: the order inside a route poor, and the descent's intra-route moves fix it. Measured at
-#: the same CPU time (Solomon type 2, 36-69 visits a route: -1.3 to -1.6 points of mean
-#: gap); on short routes (type 1, 11-14) many cheap iterations stay better (+0.8 points
-#: with descents). 25 sits between the two groups.
+#: the same CPU time (Solomon type 2, 36-66 visits a route: -1.3 and -1.6 points of mean
+#: gap on 8 instances, seeds 0 and 1); on short routes (type 1, 11-14) many cheap
+#: iterations stay better (+0.4 points with descents on 5). 25 sits between the groups.
 LONG_ROUTE_VISITS = 25
 
 
