@@ -19,15 +19,18 @@ routes can be checked independently.
 The instance goes through the same builder as field-sales plans (``routing.solver``): one
 mandatory node per customer with its time window and service time, a capacity dimension,
 25 identical vehicles at the depot, first solution by parallel cheapest insertion, then
-(every customer being mandatory) iterated local search, SISR ruin and recreate, until the
-time limit (no work limit: the best in the time given).
+(every customer being mandatory) iterated local search, SISR ruin and recreate, with a
+descent after each recreate when routes are long (``routing.solver.route_visits``),
+until the time limit (no work limit by default: the best in the time given).
 
 ``--workers N`` (default: the number of CPUs) runs N such searches at once in separate
-processes, each with its own seed and metaheuristic (:data:`PORTFOLIO`, or
-``--portfolio 0:ils,1:gls:0.3``: seed, ``ils``, ``ils_descent`` or ``gls``, GLS lambda),
-and keeps the shortest: on this benchmark the result of one search swings by several
-percent with the seed, instance by instance, so a portfolio is the cheapest way to use a
-second core. ``--workers 1`` is the plain single search.
+processes, each with its own seed and metaheuristic, and keeps the shortest: on this
+benchmark the result of one search swings by several percent with the seed, instance by
+instance, so a portfolio is the cheapest way to use a second core. The searches are
+:data:`PORTFOLIO` (the solver's own choice by shape, one seed each), or ``--portfolio
+0:ils,1:gls:0.3`` (seed, ``auto``, ``ils``, ``ils_descent`` or ``gls``, GLS lambda).
+``--workers 1`` is the plain single search. The summary counts which limit stopped the
+searches (``time_limit`` results depend on the machine's load).
 
 ``--work-limit N`` stops each search after N units of the solver's work counter instead
 of the clock (see ``routing.solver``): results then do not depend on the machine's load,
@@ -41,6 +44,7 @@ exact distances too (the check on stderr confirms it).
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import json
 import math
@@ -57,12 +61,14 @@ from routing.vrp import VrpData, VrpNode, VrpSolution, VrpVehicle
 
 #: Integer units per Solomon unit inside the solver.
 SCALE = 1000
-#: (seed, metaheuristic, GLS lambda or None) of each worker of the portfolio, in order.
+#: (seed, metaheuristic, GLS lambda or None) of each worker of the portfolio, in order;
+#: "auto" is the solver's own choice by the instance's shape
+#: (``routing.solver.default_metaheuristic``), so the workers differ by their seed only.
 PORTFOLIO: tuple[tuple[int, str, float | None], ...] = (
-    (0, "ils", None),
-    (1, "ils", None),
-    (2, "ils_descent", None),
-    (3, "gls", 0.3),
+    (0, "auto", None),
+    (1, "auto", None),
+    (2, "auto", None),
+    (3, "auto", None),
 )
 EPSILON = 1e-6
 
@@ -253,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         "--portfolio",
         type=parse_portfolio,
         default=PORTFOLIO,
-        metavar="SEED:ils|gls[:LAMBDA],...",
-        help="the searches of the portfolio, in order (default: PORTFOLIO); the first "
-        "--workers of them run",
+        metavar="SEED:auto|ils|ils_descent|gls[:LAMBDA],...",
+        help="the searches of the portfolio, in order (default: PORTFOLIO, the solver's "
+        "choice by shape with seeds 0-3); the first --workers of them run",
     )
     parser.add_argument("instances", nargs="+", type=Path, metavar="INSTANCE_FILE")
     args = parser.parse_args(argv)
@@ -263,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     all_routes: dict[str, list[list[int]]] = {}
     gaps: dict[str, float] = {}
     failed = []
+    stopped: collections.Counter[str] = collections.Counter()
     portfolio = args.portfolio
     workers = max(1, min(args.workers or os.cpu_count() or 1, len(portfolio)))
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
@@ -280,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                 for k in range(workers)
             ]
             solutions = [f.result() for f in futures]
+        stopped.update(s.stopped_by for s in solutions)
         solution = min(solutions, key=lambda s: (len(s.dropped), _length(instance, s)))
         seconds = time.perf_counter() - started
         routes = [list(r) for r in solution.routes if r]
@@ -309,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"summary: {len(gaps)} instances, mean gap {statistics.mean(gaps.values()):+.2f}%, "
             f"worst {worst} {gaps[worst]:+.2f}%, without a feasible solution: {len(failed)}; "
+            f"searches stopped by {', '.join(f'{k} {n}' for k, n in sorted(stopped.items()))}; "
             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
             file=sys.stderr,
         )

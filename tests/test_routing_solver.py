@@ -227,7 +227,7 @@ def test_iterated_local_search_is_deterministic_and_ends_on_its_work_limit(
 
 def test_mandatory_visits_get_ils_and_optional_visits_gls() -> None:
     """The metaheuristic follows the problem's shape: "auto" is ILS when every visit is
-    mandatory (Solomon), GLS when visits may be dropped (field sales)."""
+    mandatory (Solomon; short routes here), GLS when visits may be dropped (field sales)."""
     mandatory = _capacitated_instance(4)
     options = {"time_limit": 60.0, "seed": 2, "work_limit": 100_000}
     auto = solve_vrp(mandatory, **options)  # type: ignore[arg-type]
@@ -242,6 +242,43 @@ def test_mandatory_visits_get_ils_and_optional_visits_gls() -> None:
     assert (auto.routes, auto.objective) == (gls.routes, gls.objective)
     with pytest.raises(ValueError, match="metaheuristic"):
         solve_vrp(mandatory, time_limit=1.0, metaheuristic="tabu")
+
+
+def _line_instance(*, capacity: int | None, latest: int, demand: int = 1) -> VrpData:
+    """Ten visits 10 apart on a line, service 5, two vehicles: a shape we can count."""
+    time = [[10 * abs(a - b) for b in range(11)] for a in range(11)]
+    nodes = [VrpNode()] + [VrpNode(service=5, demand=demand) for _ in range(10)]
+    vehicle = VrpVehicle(start=0, end=0, earliest=0, latest=latest, capacity=capacity)
+    return VrpData(nodes=tuple(nodes), vehicles=(vehicle, vehicle), time=time, cost=time)
+
+
+def test_route_visits_is_the_tighter_of_capacity_and_time() -> None:
+    """A visit costs at least its service plus the drive to its nearest neighbour (5 + 10
+    here): a 300-long day holds 20 of them; a capacity of 8 with demands of 2 holds 4."""
+    assert solver.route_visits(_line_instance(capacity=None, latest=300)) == 20
+    assert solver.route_visits(_line_instance(capacity=8, latest=300, demand=2)) == 4
+    assert solver.route_visits(_line_instance(capacity=1000, latest=300, demand=2)) == 20
+    # Without demands the capacity says nothing.
+    assert solver.route_visits(_line_instance(capacity=8, latest=300, demand=0)) == 20
+
+
+def test_long_mandatory_routes_get_ils_with_descents() -> None:
+    """The shape picks the search: short mandatory routes plain ILS, routes of
+    LONG_ROUTE_VISITS visits or more ILS with descents, optional visits GLS whatever
+    the routes' length; and each choice solves the instance."""
+    short = _line_instance(capacity=None, latest=15 * (solver.LONG_ROUTE_VISITS - 1))
+    long = _line_instance(capacity=None, latest=15 * solver.LONG_ROUTE_VISITS)
+    assert solver.default_metaheuristic(short) == "ils"
+    assert solver.default_metaheuristic(long) == "ils_descent"
+    droppable = tuple(replace(n, penalty=99) for n in long.nodes[1:])
+    optional = replace(long, nodes=(long.nodes[0], *droppable))
+    assert solver.default_metaheuristic(optional) == "gls"
+    options = {"time_limit": 60.0, "seed": 1, "work_limit": 50_000}
+    auto = solve_vrp(long, **options)  # type: ignore[arg-type]
+    descent = solve_vrp(long, metaheuristic="ils_descent", **options)  # type: ignore[arg-type]
+    assert (auto.routes, auto.objective) == (descent.routes, descent.objective)
+    assert auto.dropped == ()
+    assert sorted(i for r in auto.routes for i in r) == list(range(1, 11))
 
 
 def test_several_windows_a_day_are_respected() -> None:
