@@ -19,7 +19,7 @@ from sync.merge import merge_update
 from sync.protocol import FOR_REVIEW, Mutation, Outcome, Status, outcome_from_json, outcome_to_json
 from sync.push import Applied, Rejected
 
-from .. import access, crud, memo
+from .. import access, crud, memo, newrows
 from ..accounts.models import Account
 from ..auth.models import Device, User
 from ..dbtypes import utcnow
@@ -122,21 +122,25 @@ class SqlStore:
     def savepoint(self) -> Iterator[None]:
         """Run mutations in a SAVEPOINT; the shared rules' errors become rejections.
 
-        Leaving it by an exception undoes its writes, its change rows and what the batch
-        memo learned inside it.
+        Leaving it by an exception undoes its writes, its change rows, the new rows it
+        queued and what the batch memo learned inside it.
         """
-        position = changelog.mark()
-        known = memo.mark()
+        newrows.insert_pending(db.session)  # rows queued before it are not its to undo
+        changes, rows, known = changelog.mark(), newrows.mark(), memo.mark()
+
+        def undo() -> None:
+            changelog.discard_since(changes)
+            newrows.discard_since(rows)
+            memo.rewind(known)
+
         try:
             with db.session.begin_nested():
                 yield
         except Rejected:
-            changelog.discard_since(position)
-            memo.rewind(known)
+            undo()
             raise
         except HTTPException as exc:
-            changelog.discard_since(position)
-            memo.rewind(known)
+            undo()
             data = getattr(exc, "data", None) or {}
             messages = data.get("errors") or data.get("messages")
             raise Rejected(
@@ -145,12 +149,10 @@ class SqlStore:
                 {e["field"]: e["detail"] for e in field_errors(messages)} if messages else None,
             ) from exc
         except IntegrityError as exc:
-            changelog.discard_since(position)
-            memo.rewind(known)
+            undo()
             raise Rejected("conflicting_data", "Conflicts with existing data.") from exc
         except StaleDataError as exc:
-            changelog.discard_since(position)
-            memo.rewind(known)
+            undo()
             raise Rejected(
                 "concurrent_update", "Changed by someone else at the same time."
             ) from exc
