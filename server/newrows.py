@@ -15,10 +15,13 @@ rolled-back transaction drops them all. Outside :func:`batch` (the REST API) not
 records are ORM objects, flushed at once.
 
 The row is the one the ORM's flush would insert for the same values: a ``None`` is left out
-(the column's default applies) unless the column stores ``None`` as a value (JSON), the
-search text is computed as the ``Searchable`` mapper event computes it, and the columns'
-Python defaults are applied by Core as they are for the ORM. ``tests/test_sync_rows.py``
-compares records created by a push with the same records created through the REST API.
+where the column has a default (which then applies, as the ORM leaves it out too) unless
+the column stores ``None`` as a value (JSON null), the search text is computed as the
+``Searchable`` mapper event computes it, and the columns' Python defaults are applied by
+Core as they are for the ORM. (A ``None`` for a column without default is kept: NULL either
+way, and rows of a table then share their columns, one statement for more of them.)
+``tests/test_sync_rows.py`` compares records created by a push with the same records
+created through the REST API.
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ def queue(model: type, values: dict[str, Any]) -> NewRecord:
     row = {
         columns[name]: value
         for name, value in values.items()
-        if value is not None or name in _none_is_a_value(model)
+        if value is not None or name not in _defaulted(model)
     }
     if issubclass(model, Searchable):
         row[columns["search_text"]] = search_text(values.get(n) for n in model.__search_fields__)
@@ -142,12 +145,17 @@ def _columns(model: type) -> dict[str, str]:
 
 
 @functools.cache
-def _none_is_a_value(model: type) -> frozenset[str]:
-    """Attributes whose ``None`` the ORM writes (JSON null) instead of leaving the column out."""
+def _defaulted(model: type) -> frozenset[str]:
+    """Attributes whose ``None`` the ORM leaves out of its INSERT, so that a default applies.
+
+    The ORM writes a ``None`` only for types that store it as a value (JSON null).
+    """
     return frozenset(
         attr.key
         for attr in sa_inspect(model).column_attrs
-        if len(attr.columns) == 1 and attr.columns[0].type.should_evaluate_none
+        if len(attr.columns) == 1
+        and not attr.columns[0].type.should_evaluate_none
+        and (attr.columns[0].default is not None or attr.columns[0].server_default is not None)
     )
 
 

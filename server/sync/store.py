@@ -171,7 +171,8 @@ class SqlStore:
         if spec is None or res is None:
             raise Rejected("unknown_entity", f"Unknown entity '{mutation.entity}'.")
         if mutation.op == "create":
-            data = self._load(res, {**mutation.fields, "id": str(mutation.id)}, partial=False)
+            # The id is a UUID already (the envelope was loaded): fields.UUID keeps it as is.
+            data = self._load(res, {**mutation.fields, "id": mutation.id}, partial=False)
             record = crud.write_create(res, data, self.user, self.actor)
             return Applied(Status.APPLIED, record.version)
         record = db.session.get(res.model, mutation.id)
