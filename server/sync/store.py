@@ -229,9 +229,17 @@ class SqlStore:
 
     @staticmethod
     def _load(res: crud.Resource, fields: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-        """Validate device fields with the resource's REST schema."""
+        """Validate device fields with the resource's REST schema.
+
+        A create is loaded by the schema restricted to what it can use (same data, same
+        errors: ``crud.schema_for_create``); an update is partial, unsent fields cost nothing.
+        """
+        if partial:
+            schema = crud.schema_instance(res.schema)
+        else:
+            schema = crud.schema_for_create(res.schema, fields)
         try:
-            return crud.schema_instance(res.schema).load(fields, partial=partial)
+            return schema.load(fields, partial=partial)
         except ValidationError as err:
             messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
             raise Rejected(
