@@ -9,6 +9,7 @@ and, for an account, the same first status change: only ids and clock readings d
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -168,3 +169,85 @@ def _table_of(entity: str) -> str:
     from server import crud
 
     return crud.RESOURCES[entity].model.__tablename__
+
+
+def test_insert_rows_stores_what_an_insert_stores(app: Any, team: TeamFixture) -> None:
+    """The change log's and stored outcomes' bulk insert (COPY on PostgreSQL) equals an INSERT.
+
+    JSON null and SQL NULL, nested JSON, text beyond ASCII, timestamps given in another
+    zone (stored in UTC), and the sequence numbering the change log.
+    """
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import insert
+
+    from server.dbfuncs import insert_rows
+
+    paris = timezone(timedelta(hours=1))
+
+    def change(record_id: uuid.UUID) -> dict[str, Any]:
+        return {
+            "entity": "account",
+            "record_id": record_id,
+            "account_id": None,
+            "op": "update",
+            "version": 2,
+            "fields": {"name": [None, "Hélène \u2028 «»"], "tags": [["a"], []], "x": {"y": None}},
+            "user_id": team.rep_a.id,
+            "device_id": None,
+            "at": datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=paris),
+            "old_owner_id": team.rep_a.id,
+            "new_owner_id": None,
+        }
+
+    def outcome(mid: int, payload: Any) -> dict[str, Any]:
+        return {
+            "device_id": team.rep_a.device_id,
+            "mid": mid,
+            "user_id": team.rep_a.id,
+            "entity": "note",
+            "op": "create",
+            "record_id": uuid.UUID(int=mid),
+            "base_version": None,
+            "payload": payload,
+            "outcome": {"status": "applied", "version": 1, "detail": None},
+            "status": "applied",
+            "received_at": datetime(2026, 3, 2, 9, 30, tzinfo=paris),
+        }
+
+    with app.app_context():
+        changes = db.metadata.tables["changes"]
+        outcomes = db.metadata.tables["sync_mutations"]
+        ours, theirs = uuid.uuid4(), uuid.uuid4()
+        connection = db.session.connection()
+        insert_rows(connection, changes, [change(ours), change(ours)])
+        connection.execute(insert(changes), [change(theirs), change(theirs)])
+        insert_rows(connection, outcomes, [outcome(1, None), outcome(2, {"a": [1, None]})])
+        connection.execute(insert(outcomes), [outcome(3, None), outcome(4, {"a": [1, None]})])
+        db.session.commit()
+
+        def logged(record_id: uuid.UUID) -> list[dict[str, Any]]:
+            rows = stored("changes", record_id, key="record_id")
+            return [
+                {k: v for k, v in r.items() if k.split(" ")[0] not in ("seq", "record_id")}
+                for r in rows
+            ]
+
+        mine = logged(ours)
+        assert mine == logged(theirs)
+        assert len(mine) == 2
+        seqs = db.session.scalars(select(changes.c.seq).order_by(changes.c.seq)).all()
+        assert len(set(seqs)) == 4
+        assert seqs == sorted(seqs)
+        by_mid = {
+            row.mid: row
+            for row in db.session.execute(
+                select(outcomes, outcomes.c.payload.is_(None).label("payload_is_null"))
+            )
+        }
+        for copied, inserted in ((1, 3), (2, 4)):
+            a, b = by_mid[copied]._asdict(), by_mid[inserted]._asdict()
+            for name in ("mid", "record_id"):
+                a.pop(name), b.pop(name)
+            assert a == b
+        assert by_mid[1].received_at == datetime(2026, 3, 2, 8, 30, tzinfo=UTC)

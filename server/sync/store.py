@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -22,6 +22,7 @@ from sync.push import Applied, Rejected
 from .. import access, crud, memo, newrows
 from ..accounts.models import Account
 from ..auth.models import Device, User
+from ..dbfuncs import insert_rows
 from ..dbtypes import utcnow
 from ..errors import field_errors
 from ..extensions import db
@@ -297,7 +298,7 @@ class SqlStore:
     def finish(self) -> None:
         """Insert the batch's stored outcomes, all at once (same transaction)."""
         if self._outcome_rows:
-            db.session.execute(insert(SyncMutation.__table__), self._outcome_rows)
+            insert_rows(db.session.connection(), SyncMutation.__table__, self._outcome_rows)
             self._outcome_rows = []
 
     def _account_of(self, mutation: Mutation) -> uuid.UUID | None:
