@@ -4,7 +4,8 @@ Inside :func:`batch`, ``server.records.create`` does not build an ORM object for
 record: it queues the row the ORM would have inserted (:func:`queue`) and gets back a
 :class:`NewRecord`, a read-only view of its values that the write layer's rules, the batch
 memo and the change log read like the record. The rows go to the database together, one
-executemany per table and set of columns, in foreign-key order (:func:`insert_pending`):
+insert per table and set of columns (COPY on PostgreSQL, see ``dbfuncs.insert_rows``), in
+foreign-key order (:func:`insert_pending`):
 
 - before any statement the session executes (as autoflush would: a later query sees them),
 - before the ORM flushes objects (which may refer to them),
@@ -32,10 +33,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Table, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
+from .dbfuncs import insert_rows
 from .extensions import db
 from .search import Searchable, search_text
 
@@ -119,7 +121,7 @@ def discard_since(position: int) -> None:
 
 
 def insert_pending(session: Session) -> None:
-    """Insert the queued rows: parents' tables first, one executemany per set of columns."""
+    """Insert the queued rows: parents' tables first, one insert per set of columns."""
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -131,7 +133,7 @@ def insert_pending(session: Session) -> None:
     # The session's connection, not session.execute: no ORM event fires again from here.
     connection = session.connection()
     for key in keys:
-        connection.execute(insert(key[0]), groups[key])
+        insert_rows(connection, key[0], groups[key])
 
 
 @functools.cache
