@@ -31,12 +31,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
 
-    from . import api, commands, errors, models, web
+    from . import api, commands, errors, models, newrows, web
     from .auth import tokens
     from .sync import changelog, retention
 
     models.load_all()
     errors.init_app(app)
+    newrows.init_app(app)  # before the change log: queued rows go in before its lock
     changelog.init_app(app)
     retention.init_app(app)
     tokens.init_app(app)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, type_coerce
+from sqlalchemy import Connection, Table, func, insert, literal_column, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,3 +29,37 @@ def fold(text: str | None) -> str:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts by column key, all with the same keys) into ``table``.
+
+    On PostgreSQL, ``COPY ... FROM STDIN`` when it stores what the INSERT would: each value
+    goes through its column type's bind processing as for an INSERT (JSON, enums, UTC
+    timestamps), and every column left out has no Python-side default (the database's
+    own, such as a sequence, applies either way). COPY sends the rows as one stream
+    instead of one statement each: about half the time of an executemany for the change
+    log and the stored outcomes of a push. Elsewhere, or when a left-out column has a
+    Python default, an executemany INSERT.
+    """
+    if not rows:
+        return
+    keys = list(rows[0])
+    columns = [table.c[key] for key in keys]
+    left_out = [c for c in table.c if c.key not in rows[0]]
+    dialect = connection.dialect
+    if dialect.name != "postgresql" or any(c.default is not None for c in left_out):
+        connection.execute(insert(table), rows)
+        return
+    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+    table_name = dialect.identifier_preparer.format_table(table)
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    value if process is None else process(value)
+                    for value, process in zip((row[k] for k in keys), processors, strict=True)
+                ]
+            )

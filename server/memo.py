@@ -74,11 +74,14 @@ def rewind(position: Any) -> None:
         memo.rewind(position)
 
 
-def remember(record: Any) -> None:
-    """Keep a record the write layer just created, updated or deleted (inside a batch)."""
+def remember(record: Any, model: type) -> None:
+    """Keep a record of ``model`` the write layer just created, updated or deleted.
+
+    Inside a batch only. A new record may be a ``server.newrows.NewRecord``, not an ORM object.
+    """
     memo = current()
     if memo is not None:
-        memo.written[(type(record), record.id)] = record
+        memo.written[(model, record.id)] = record
 
 
 def written(model: type, record_id: Any) -> Any:

@@ -10,8 +10,7 @@ All creates, updates and deletes go through :func:`create`, :func:`update` and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -19,7 +18,7 @@ from typing import Any, ClassVar, Literal
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from . import memo
+from . import memo, newrows
 from .dbtypes import UTCDateTime, utcnow
 from .extensions import db
 
@@ -52,8 +51,13 @@ class SyncedRecord:
         """Let SQLAlchemy maintain ``version`` as an optimistic-locking counter."""
         return {"version_id_col": cls.version}
 
-    def after_write(self, change: Change) -> None:
-        """Hook for model-specific side effects (e.g. status history); default none."""
+    @classmethod
+    def after_write(cls, change: Change) -> None:
+        """Hook for model-specific side effects (e.g. status history); default none.
+
+        It sees the change only (ids and values), not the record: within a sync batch a
+        new record is a queued row, not an ORM object (``server.newrows``).
+        """
 
 
 @dataclass(frozen=True)
@@ -88,22 +92,6 @@ class VersionMismatch(Exception):
 
 
 _listeners: list[Callable[[Change, SyncedRecord], None]] = []
-_DEFERRED = "tournee.deferred_create_flush"
-
-
-@contextmanager
-def deferred_flush() -> Iterator[None]:
-    """Inside the block, :func:`create` does not flush each new record on its own.
-
-    The caller flushes (a savepoint's release does), and SQLAlchemy then inserts the new
-    rows of each table together instead of one round trip per record. Updates and deletes
-    still flush at once: their new version comes from the database's version check.
-    """
-    db.session.info[_DEFERRED] = True
-    try:
-        yield
-    finally:
-        db.session.info.pop(_DEFERRED, None)
 
 
 def on_change(listener: Callable[[Change, SyncedRecord], None]) -> None:
@@ -111,15 +99,16 @@ def on_change(listener: Callable[[Change, SyncedRecord], None]) -> None:
     _listeners.append(listener)
 
 
-def _emit(change: Change, record: SyncedRecord) -> None:
+def _emit(change: Change, record: Any, model: type[SyncedRecord]) -> None:
     """Tell every listener, then the model hook, about ``change``.
 
     Listeners hear a change before the writes its hook causes (an account's create
     before its first status change), so a change log keeps cause before effect.
+    ``record`` is the ORM object, or the :class:`server.newrows.NewRecord` of a batch.
     """
     for listener in _listeners:
         listener(change, record)
-    record.after_write(change)
+    model.after_write(change)
 
 
 def _check_fields(model: type[SyncedRecord], names: Iterable[str]) -> None:
@@ -137,21 +126,26 @@ def create(model: type[SyncedRecord], values: Mapping[str, Any], *, actor: Actor
     now = utcnow()
     # A new record is at version 1 (SQLAlchemy's version counter starts there on INSERT);
     # setting it here lets the change be described before the row is flushed.
-    record = model(id=record_id, created_at=now, updated_at=now, version=1, **values)
-    db.session.add(record)
-    if not db.session.info.get(_DEFERRED):
+    stamps = {"id": record_id, "created_at": now, "updated_at": now, "version": 1}
+    record: Any
+    if newrows.active() and newrows.can_queue(model, values):
+        # A sync batch: the row is inserted with the batch's others, without an ORM object.
+        record = newrows.queue(model, {**stamps, **values})
+    else:
+        record = model(**stamps, **values)
+        db.session.add(record)
         db.session.flush()
-    memo.remember(record)
+    memo.remember(record, model)
     change = Change(
         op="create",
         entity=model.__entity__,
-        record_id=record.id,
+        record_id=record_id,
         version=1,
         actor=actor,
         at=now,
         fields={name: (None, getattr(record, name)) for name in values},
     )
-    _emit(change, record)
+    _emit(change, record, model)
     return record
 
 
@@ -181,7 +175,7 @@ def update(
         setattr(record, name, new)
     record.updated_at = utcnow()
     db.session.flush()
-    memo.remember(record)
+    memo.remember(record, type(record))
     change = Change(
         op="update",
         entity=type(record).__entity__,
@@ -191,7 +185,7 @@ def update(
         at=record.updated_at,
         fields=changed,
     )
-    _emit(change, record)
+    _emit(change, record, type(record))
     return change
 
 
@@ -203,7 +197,7 @@ def delete(record: SyncedRecord, *, actor: Actor, expected_version: int | None =
     record.deleted_at = now
     record.updated_at = now
     db.session.flush()
-    memo.remember(record)
+    memo.remember(record, type(record))
     change = Change(
         op="delete",
         entity=type(record).__entity__,
@@ -213,5 +207,5 @@ def delete(record: SyncedRecord, *, actor: Actor, expected_version: int | None =
         at=now,
         fields={"deleted_at": (None, now)},
     )
-    _emit(change, record)
+    _emit(change, record, type(record))
     return change

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from sqlalchemy import String, event
@@ -33,7 +34,11 @@ def _refresh_search_text(mapper: Any, connection: Any, target: Searchable) -> No
 
 def search_text_of(record: Any) -> str:
     """The folded, space-joined search fields of ``record``."""
-    parts = (getattr(record, name) for name in record.__search_fields__)
+    return search_text(getattr(record, name) for name in record.__search_fields__)
+
+
+def search_text(parts: Iterable[str | None]) -> str:
+    """The folded, space-joined ``parts`` that are set, as ``search_text`` keeps them."""
     return fold(" ".join(p for p in parts if p))[:SEARCH_TEXT_LENGTH]
 
 

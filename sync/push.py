@@ -114,10 +114,11 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
 
 
 #: New mutations applied together in one savepoint. A rejection among them rolls the
-#: chunk back and replays it one savepoint per mutation, so that a rejection still
-#: undoes only itself; savepoints (and the flushes they cause) cost more than the
-#: writes when every mutation has its own.
-CHUNK_SIZE = 50
+#: chunk back and replays it: the mutations before the rejected one as a chunk, the
+#: rejected one in its own savepoint, the rest as a chunk (see :func:`_process_chunk`), so
+#: that a rejection still undoes only itself. Savepoints (and the inserts each one's
+#: release sends) cost more than the writes when every mutation has its own.
+CHUNK_SIZE = 500
 
 
 def process_batch(
@@ -127,9 +128,9 @@ def process_batch(
 
     A mutation already processed (its outcome is stored) is not applied again: its
     original outcome is returned. New ones are applied in chunks, each in a savepoint;
-    a chunk in which a mutation is rejected is undone and replayed one savepoint per
-    mutation, so a rejection undoes only itself. One that depends on a failed create is
-    blocked. The device's last mid moves in the caller's transaction, with the effects.
+    a chunk in which a mutation is rejected is undone and replayed around it, so a
+    rejection undoes only itself. One that depends on a failed create is blocked. The
+    device's last mid moves in the caller's transaction, with the effects.
     """
     check_order(mutations)
     stored = store.stored_outcomes(m.mid for m in mutations)
@@ -151,11 +152,42 @@ def process_batch(
 def _process_chunk(
     store: Store, chunk: Sequence[Mutation], failed: set[uuid.UUID]
 ) -> list[Outcome]:
-    """Apply ``chunk`` in one savepoint; on a rejection, undo it and go one by one."""
-    if len(chunk) == 1:
-        return [_process_one(store, chunk[0], failed)]
+    """Apply ``chunk`` in one savepoint; on a rejection, undo it and replay around it.
+
+    When mutation ``i`` is rejected while being applied, the replay is: ``chunk[:i]``
+    as a chunk (it applied before, on the same state), ``chunk[i]`` alone, and
+    ``chunk[i + 1:]`` as a chunk, each part by this same rule. When the savepoint fails
+    as a whole (its rows refused at release), no mutation is known to be at fault: the
+    chunk is replayed one savepoint per mutation. Either way every rejection ends in a
+    savepoint of its own, and the outcomes are those of one savepoint per mutation.
+    """
+    outcomes: list[Outcome] = []
+    while len(chunk) > 1:
+        tried = _try_chunk(store, chunk, failed)
+        if isinstance(tried, list):
+            return outcomes + tried
+        if tried is None:
+            return outcomes + [_process_one(store, mutation, failed) for mutation in chunk]
+        outcomes.extend(_process_chunk(store, chunk[:tried], failed))
+        outcomes.append(_process_one(store, chunk[tried], failed))
+        chunk = chunk[tried + 1 :]
+    if chunk:
+        outcomes.append(_process_one(store, chunk[0], failed))
+    return outcomes
+
+
+def _try_chunk(
+    store: Store, chunk: Sequence[Mutation], failed: set[uuid.UUID]
+) -> list[Outcome] | int | None:
+    """Apply ``chunk`` in one savepoint and record the outcomes.
+
+    On a rejection nothing of the chunk is kept (nor recorded), and the answer is the
+    position of the mutation that was rejected, or None when the savepoint's release
+    was refused.
+    """
     failed_before = set(failed)
     done: list[tuple[Mutation, Outcome | None, Applied | None]] = []
+    releasing = False
     try:
         with store.savepoint():
             for mutation in chunk:
@@ -164,11 +196,11 @@ def _process_chunk(
                     done.append((mutation, blocked, None))
                 else:
                     done.append((mutation, None, store.apply(mutation)))
+            releasing = True
     except Rejected:
-        # Nothing of the chunk was kept; replaying it one by one says which one failed.
         failed.clear()
         failed.update(failed_before)
-        return [_process_one(store, mutation, failed) for mutation in chunk]
+        return None if releasing else len(done)
     return [
         store.record(mutation, blocked or _written(mutation, applied), applied)  # type: ignore[arg-type]
         for mutation, blocked, applied in done

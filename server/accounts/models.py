@@ -83,7 +83,8 @@ class Account(Searchable, SyncedRecord, db.Model):
 
     __table_args__ = (Index("ix_accounts_owner_live", "owner_id", "deleted_at"),)
 
-    def after_write(self, change: Change) -> None:
+    @classmethod
+    def after_write(cls, change: Change) -> None:
         """Record every lifecycle status change, with who made it and when."""
         if "status" not in change.fields:
             return
@@ -91,7 +92,7 @@ class Account(Searchable, SyncedRecord, db.Model):
         create(
             StatusChange,
             {
-                "account_id": self.id,
+                "account_id": change.record_id,
                 "from_status": old,
                 "to_status": new,
                 "changed_by_id": change.actor.user_id,

@@ -24,7 +24,7 @@ from sync.protocol import (
 )
 from sync.push import process_batch
 
-from .. import memo, records
+from .. import memo, newrows
 from ..auth.tokens import current_user
 from ..dbtypes import utcnow
 from ..errors import problem
@@ -117,8 +117,8 @@ class Push(MethodView):
         ]
         try:
             # One memo for the batch (scope, ids, definitions asked once), and new records
-            # inserted together when a chunk's savepoint is released.
-            with memo.batch(), records.deferred_flush():
+            # queued as rows, inserted together when a chunk's savepoint is released.
+            with memo.batch(), newrows.batch():
                 store.prefetch(mutations)
                 outcomes = process_batch(store, mutations)
         except BadBatch as error:

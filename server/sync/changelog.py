@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from ..dbfuncs import insert_rows
 from ..extensions import db
 from ..records import Change, SyncedRecord, on_change
 from .jsonvalues import jsonable
@@ -75,8 +76,8 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     take_change_lock(session)
-    # The table, not the mapped class: a plain executemany, without the ORM's bulk layer.
-    session.execute(insert(ChangeRow.__table__), pending)
+    # The table, not the mapped class: no ORM bulk layer (and COPY on PostgreSQL).
+    insert_rows(session.connection(), ChangeRow.__table__, pending)
 
 
 def take_change_lock(session: Session) -> None:

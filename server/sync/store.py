@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -19,9 +19,10 @@ from sync.merge import merge_update
 from sync.protocol import FOR_REVIEW, Mutation, Outcome, Status, outcome_from_json, outcome_to_json
 from sync.push import Applied, Rejected
 
-from .. import access, crud, memo
+from .. import access, crud, memo, newrows
 from ..accounts.models import Account
 from ..auth.models import Device, User
+from ..dbfuncs import insert_rows
 from ..dbtypes import utcnow
 from ..errors import field_errors
 from ..extensions import db
@@ -122,21 +123,25 @@ class SqlStore:
     def savepoint(self) -> Iterator[None]:
         """Run mutations in a SAVEPOINT; the shared rules' errors become rejections.
 
-        Leaving it by an exception undoes its writes, its change rows and what the batch
-        memo learned inside it.
+        Leaving it by an exception undoes its writes, its change rows, the new rows it
+        queued and what the batch memo learned inside it.
         """
-        position = changelog.mark()
-        known = memo.mark()
+        newrows.insert_pending(db.session)  # rows queued before it are not its to undo
+        changes, rows, known = changelog.mark(), newrows.mark(), memo.mark()
+
+        def undo() -> None:
+            changelog.discard_since(changes)
+            newrows.discard_since(rows)
+            memo.rewind(known)
+
         try:
             with db.session.begin_nested():
                 yield
         except Rejected:
-            changelog.discard_since(position)
-            memo.rewind(known)
+            undo()
             raise
         except HTTPException as exc:
-            changelog.discard_since(position)
-            memo.rewind(known)
+            undo()
             data = getattr(exc, "data", None) or {}
             messages = data.get("errors") or data.get("messages")
             raise Rejected(
@@ -145,12 +150,10 @@ class SqlStore:
                 {e["field"]: e["detail"] for e in field_errors(messages)} if messages else None,
             ) from exc
         except IntegrityError as exc:
-            changelog.discard_since(position)
-            memo.rewind(known)
+            undo()
             raise Rejected("conflicting_data", "Conflicts with existing data.") from exc
         except StaleDataError as exc:
-            changelog.discard_since(position)
-            memo.rewind(known)
+            undo()
             raise Rejected(
                 "concurrent_update", "Changed by someone else at the same time."
             ) from exc
@@ -169,7 +172,8 @@ class SqlStore:
         if spec is None or res is None:
             raise Rejected("unknown_entity", f"Unknown entity '{mutation.entity}'.")
         if mutation.op == "create":
-            data = self._load(res, {**mutation.fields, "id": str(mutation.id)}, partial=False)
+            # The id is a UUID already (the envelope was loaded): fields.UUID keeps it as is.
+            data = self._load(res, {**mutation.fields, "id": mutation.id}, partial=False)
             record = crud.write_create(res, data, self.user, self.actor)
             return Applied(Status.APPLIED, record.version)
         record = db.session.get(res.model, mutation.id)
@@ -226,9 +230,17 @@ class SqlStore:
 
     @staticmethod
     def _load(res: crud.Resource, fields: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-        """Validate device fields with the resource's REST schema."""
+        """Validate device fields with the resource's REST schema.
+
+        A create is loaded by the schema restricted to what it can use (same data, same
+        errors: ``crud.schema_for_create``); an update is partial, unsent fields cost nothing.
+        """
+        if partial:
+            schema = crud.schema_instance(res.schema)
+        else:
+            schema = crud.schema_for_create(res.schema, fields)
         try:
-            return crud.schema_instance(res.schema).load(fields, partial=partial)
+            return schema.load(fields, partial=partial)
         except ValidationError as err:
             messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
             raise Rejected(
@@ -286,7 +298,7 @@ class SqlStore:
     def finish(self) -> None:
         """Insert the batch's stored outcomes, all at once (same transaction)."""
         if self._outcome_rows:
-            db.session.execute(insert(SyncMutation.__table__), self._outcome_rows)
+            insert_rows(db.session.connection(), SyncMutation.__table__, self._outcome_rows)
             self._outcome_rows = []
 
     def _account_of(self, mutation: Mutation) -> uuid.UUID | None:
