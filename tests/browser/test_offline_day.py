@@ -125,6 +125,10 @@ def test_offline_day_syncs_everything_once(live_server: LiveServer, context: Any
     # Check-in and check-out carry the time and the phone's GPS fix (the context's position).
     assert report["checked_in_at"] is not None
     assert report["checked_out_at"] >= report["checked_in_at"]
+    # The visit started at the check-in, whatever time it was planned for (a visit done
+    # before its planned start must not end before it starts).
+    assert report["starts_at"] == report["checked_in_at"]
+    assert report["ends_at"] == report["checked_out_at"]
     assert (report["checkin_lat"], report["checkin_lon"]) == (45.764, 4.8357)
     assert report["checkin_accuracy_m"] == 20
     assert report["checkout_lat"] == 45.764

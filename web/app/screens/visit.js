@@ -35,7 +35,9 @@ function fixText(visit, moment) {
 async function checkIn(visit) {
   const at = new Date().toISOString();
   const position = await currentPosition();
-  await mutate("interaction", "update", presence("in", at, position), visit.id);
+  // The visit starts when the rep arrives, earlier or later than planned: the report
+  // says when it happened (and a check-out before the planned start stays valid).
+  await mutate("interaction", "update", { ...presence("in", at, position), starts_at: at }, visit.id);
   show();
 }
 
@@ -49,6 +51,8 @@ async function saveReport(visit, form, { checkOut = false } = {}) {
   if (checkOut) {
     const at = new Date().toISOString();
     Object.assign(changes, presence("out", at, await currentPosition()), { ends_at: at, status: "done" });
+    // Checked out without checking in, before the planned start: it happened now.
+    if (visit.starts_at && Date.parse(visit.starts_at) > Date.parse(at)) changes.starts_at = at;
   }
   if (Object.keys(changes).length) await mutate("interaction", "update", changes, visit.id);
   if (values.followup_date && values.followup_reason) {
