@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, literal_column, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from .extensions import db
 
@@ -28,3 +30,29 @@ def fold(text: str | None) -> str:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+class unindexed(FunctionElement[Any]):  # noqa: N801 - reads as a SQL function
+    """``column`` as it is, but on SQLite not a candidate for driving the scan (``+column``).
+
+    SQLite has no statistics by default and believes a test on an indexed column picks
+    few rows; ``+`` (its documented way) keeps it on the index the query is ordered by.
+    Other databases get the plain column and choose for themselves.
+    """
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return "+" + compiler.process(element.clauses, **kw)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy import func, select
 
 from sync.protocol import Cursor, ResyncRequired
@@ -16,7 +17,7 @@ from .. import access
 from ..accounts.models import Account
 from ..auth.models import Role, User
 from ..extensions import db
-from . import serialize
+from . import sqljson
 from .entities import BOOTSTRAP_ORDER, CHILD_ENTITIES, model_and_schema, schema_class
 from .models import ChangeRow, SyncState
 
@@ -31,7 +32,8 @@ class Entry:
     id: uuid.UUID
     op: EntryOp
     version: int | None = None
-    data: dict[str, Any] | None = None
+    #: The record's REST JSON, as written by the database (``sqljson``).
+    data: orjson.Fragment | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Wire form."""
@@ -85,30 +87,40 @@ def _visible_account_ids(user: User, ids: set[uuid.UUID]) -> set[uuid.UUID]:
     return set(db.session.scalars(stmt))
 
 
-def _puts(entity: str, records: Iterable[Any]) -> list[Entry]:
-    """``put`` entries of records read as rows (``serialize.columns_of``)."""
-    schema = schema_class(entity)
+def _reader(entity: str) -> sqljson.Reader:
+    """How to read ``entity``'s records with their REST JSON on this database."""
+    model = model_and_schema(entity)[0]  # type: ignore[index]
+    return sqljson.reader(entity, model, schema_class(entity), db.engine.dialect.name)
+
+
+def _puts(reader: sqljson.Reader, rows: Sequence[Any]) -> list[Entry]:
+    """``put`` entries of rows read by ``reader.select``."""
+    documents = reader.documents(rows)
     return [
-        Entry(entity, record.id, "put", record.version, data)
-        for record, data in serialize.dump_rows(entity, schema, records)
+        Entry(reader.entity, row.id, "put", row.version, data)
+        for row, data in zip(rows, documents, strict=True)
     ]
 
 
 def _state_entries(entity: str, ids: list[uuid.UUID], visible: set[uuid.UUID]) -> list[Entry]:
     """Latest state of records: put when live and under a visible account, else delete."""
-    found = model_and_schema(entity)
-    if found is None:
+    if model_and_schema(entity) is None:
         return []
-    model = found[0]
-    stmt = select(*serialize.columns_of(model)).where(model.id.in_(ids))
-    rows = {r.id: r for r in serialize.rows(stmt)}
+    reader = _reader(entity)
+    model = reader.model
+    account_column = model.id if entity == "account" else getattr(model, "account_id", None)
+    columns = [model.deleted_at]
+    if account_column is not None:
+        columns.append(account_column.label("scope_account_id"))
+    stmt = reader.select(*columns).where(model.id.in_(ids))
+    rows = {r.id: r for r in db.session.execute(stmt).all()}
     shown = []
     for record_id in ids:
         record = rows.get(record_id)
-        account_id = record.id if entity == "account" else getattr(record, "account_id", None)
+        account_id = getattr(record, "scope_account_id", None)
         live = record is not None and record.deleted_at is None
         shown.append(record if live and (account_id is None or account_id in visible) else None)
-    puts = iter(_puts(entity, [r for r in shown if r is not None]))
+    puts = iter(_puts(reader, [r for r in shown if r is not None]))
     return [
         next(puts) if record is not None else Entry(entity, record_id, "delete")
         for record_id, record in zip(ids, shown, strict=True)
@@ -119,14 +131,15 @@ def _subtree(account_id: uuid.UUID) -> list[Entry]:
     """An account entering scope: the account and every live record under it."""
     out = []
     for entity in ("account", *CHILD_ENTITIES):
-        model, _schema = model_and_schema(entity)  # type: ignore[misc]
+        reader = _reader(entity)
+        model = reader.model
         column = model.id if entity == "account" else model.account_id
         stmt = (
-            select(*serialize.columns_of(model))
+            reader.select()
             .where(column == account_id, model.deleted_at.is_(None))
             .order_by(model.id)
         )
-        out.extend(_puts(entity, serialize.rows(stmt)))
+        out.extend(_puts(reader, db.session.execute(stmt).all()))
     return out
 
 
@@ -266,13 +279,13 @@ def bootstrap(user: User, cursor: BootstrapCursor | None, *, limit: int) -> Page
     entries: list[Entry] = []
     index, after = cursor.entity_index, cursor.after
     while index < len(BOOTSTRAP_ORDER) and len(entries) < limit:
-        entity = BOOTSTRAP_ORDER[index]
-        model, _schema = model_and_schema(entity)  # type: ignore[misc]
-        stmt = access.scoped(select(*serialize.columns_of(model)), model, user).order_by(model.id)
+        reader = _reader(BOOTSTRAP_ORDER[index])
+        model = reader.model
+        stmt = access.scoped(reader.select(), model, user, by_id=True).order_by(model.id)
         if after is not None:
             stmt = stmt.where(model.id > after)
-        rows = serialize.rows(stmt.limit(limit - len(entries)))
-        entries.extend(_puts(entity, rows))
+        rows = db.session.execute(stmt.limit(limit - len(entries))).all()
+        entries.extend(_puts(reader, rows))
         if len(entries) < limit:
             index, after = index + 1, None
         else:
