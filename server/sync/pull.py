@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from sync.protocol import Cursor, ResyncRequired
 
 from .. import access
 from ..accounts.models import Account
 from ..auth.models import Role, User
+from ..dbfuncs import among, unindexed
 from ..extensions import db
 from . import sqljson
 from .entities import BOOTSTRAP_ORDER, CHILD_ENTITIES, model_and_schema, schema_class
@@ -79,10 +80,8 @@ def _owner_set(user: User) -> set[uuid.UUID] | None:
     return {user.id}
 
 
-def _visible_account_ids(user: User, ids: set[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of ``ids`` are live accounts in ``user``'s scope now."""
-    if not ids:
-        return set()
+def _visible_account_ids(user: User, ids: set[uuid.UUID] | Select) -> set[uuid.UUID]:
+    """Which of ``ids`` (a set, or a select of ids) are live accounts in ``user``'s scope now."""
     stmt = access.scoped(select(Account.id).where(Account.id.in_(ids)), Account, user)
     return set(db.session.scalars(stmt))
 
@@ -102,23 +101,31 @@ def _puts(reader: sqljson.Reader, rows: Sequence[Any]) -> list[Entry]:
     ]
 
 
-def _state_entries(entity: str, ids: list[uuid.UUID], visible: set[uuid.UUID]) -> list[Entry]:
-    """Latest state of records: put when live and under a visible account, else delete."""
+def _state_entries(
+    entity: str, ids: list[uuid.UUID], page: Select, visible: set[uuid.UUID]
+) -> list[Entry]:
+    """Latest state of records: put when live and under a visible account, else delete.
+
+    ``ids`` are the records to show, in order; ``page`` selects the ``record_id`` of the
+    page's changes (at least ``ids``): the database finds them without a list of ids.
+    """
     if model_and_schema(entity) is None:
         return []
     reader = _reader(entity)
     model = reader.model
     account_column = model.id if entity == "account" else getattr(model, "account_id", None)
-    columns = [model.deleted_at]
+    columns = [model.deleted_at.is_(None).label("live")]
     if account_column is not None:
         columns.append(account_column.label("scope_account_id"))
-    stmt = reader.select(*columns).where(model.id.in_(ids))
+    # (The seq range, not the entity, must choose the changes read: hence ``unindexed``.)
+    of_entity = page.where(unindexed(ChangeRow.entity) == entity)
+    stmt = reader.select(*columns).where(model.id.in_(of_entity))
     rows = {r.id: r for r in db.session.execute(stmt).all()}
     shown = []
     for record_id in ids:
         record = rows.get(record_id)
         account_id = getattr(record, "scope_account_id", None)
-        live = record is not None and record.deleted_at is None
+        live = record is not None and record.live
         shown.append(record if live and (account_id is None or account_id in visible) else None)
     puts = iter(_puts(reader, [r for r in shown if r is not None]))
     return [
@@ -157,7 +164,7 @@ def _orphaned(account_ids: list[uuid.UUID], listed: set[tuple[str, uuid.UUID]]) 
         model, _schema = model_and_schema(entity)  # type: ignore[misc]
         rows = db.session.scalars(
             select(model.id)
-            .where(model.account_id.in_(account_ids), model.deleted_at.is_(None))
+            .where(among(model.account_id, account_ids), model.deleted_at.is_(None))
             .order_by(model.id)
         )
         out.extend(Entry(entity, i, "delete") for i in rows if (entity, i) not in listed)
@@ -200,25 +207,31 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
             before, after = row.old_owner_id in owners, row.new_owner_id in owners
             if before != after:
                 moves[row.record_id] = "enter" if after else "drop"
-    latest: dict[tuple[str, uuid.UUID], int] = {}
+    # Each record once, ordered by its last change in the page: walking the page backwards,
+    # the first change met of a record is its last.
+    latest: dict[tuple[str, uuid.UUID], None] = {}
     moved: dict[uuid.UUID, set[tuple[str, uuid.UUID]]] = defaultdict(set)
-    for row in rows:
-        if row.account_id in moves:
+    for row in reversed(rows):
+        if moves and row.account_id in moves:
             moved[row.account_id].add((row.entity, row.record_id))
             continue  # covered by the account's whole subtree, or by its drop
-        latest[(row.entity, row.record_id)] = row.seq
+        latest.setdefault((row.entity, row.record_id))
     by_entity: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for entity, record_id in sorted(latest, key=latest.get):  # type: ignore[arg-type]
+    for entity, record_id in reversed(latest):
         by_entity[entity].append(record_id)
-    account_ids = {row.account_id for row in rows if row.account_id is not None}
-    visible = _visible_account_ids(user, account_ids)
+    # The page's changes again, as a subquery: exactly ``rows``, since everything up to
+    # ``new_seq`` is committed and final.
+    in_page = ChangeRow.seq > cursor.seq, ChangeRow.seq <= new_seq, condition
+    visible = _visible_account_ids(user, select(ChangeRow.account_id).where(*in_page))
 
     entries: list[Entry] = []
+    page = select(ChangeRow.record_id).where(*in_page)
     for entity in BOOTSTRAP_ORDER:  # parents before children
         if by_entity.get(entity):
-            entries.extend(_state_entries(entity, by_entity[entity], visible))
+            entries.extend(_state_entries(entity, by_entity[entity], page, visible))
     gone = [e.id for e in entries if e.entity == "account" and e.op == "delete"]
-    entries.extend(_orphaned(gone, {(e.entity, e.id) for e in entries}))
+    if gone:
+        entries.extend(_orphaned(gone, {(e.entity, e.id) for e in entries}))
     for account_id, move in moves.items():
         if move == "enter" and account_id in _visible_account_ids(user, {account_id}):
             subtree = _subtree(account_id)

@@ -24,6 +24,7 @@ from marshmallow import Schema, fields, missing
 from sqlalchemy import Enum, Select, String, inspect, select, type_coerce
 
 from ..contacts.models import Consent
+from ..dbfuncs import among
 from ..extensions import db
 
 #: How a plan converts a field's (non-null) value; None means: ask the field.
@@ -210,7 +211,7 @@ def current_consents_of(contact_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[st
         return out
     found = db.session.execute(
         select(Consent.contact_id, Consent.purpose, Consent.state)
-        .where(Consent.contact_id.in_(contact_ids), Consent.deleted_at.is_(None))
+        .where(among(Consent.contact_id, contact_ids), Consent.deleted_at.is_(None))
         .order_by(Consent.contact_id, Consent.recorded_at, Consent.created_at)
     )
     for contact_id, purpose, state in found:

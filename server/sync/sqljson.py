@@ -143,10 +143,8 @@ def _sql_value(field: fields.Field, column: Any, sqltype: Any, dialect: str) -> 
 def _timestamp(column: Any, dialect: str) -> Any:
     """A UTC timestamp as ``datetime.isoformat``: microseconds only when not zero."""
     if dialect == "postgresql":
-        utc = func.timezone("UTC", column)
-        whole = func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')
-        fraction = func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
-        return case((func.date_trunc("second", utc) == utc, whole), else_=fraction)
+        text = func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+        return func.replace(text, ".000000+", "+")
     # SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" (SQLAlchemy), naive UTC.
     text = type_coerce(column, String)
     digits = func.substr(func.substr(text, 21).concat("000000"), 1, 6)
