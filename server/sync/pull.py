@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import orjson
 from sqlalchemy import Select, func, select
@@ -25,9 +25,8 @@ from .models import ChangeRow, SyncState
 EntryOp = Literal["put", "delete", "drop"]
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One record's news for a device."""
+class Entry(NamedTuple):
+    """One record's news for a device (a named tuple: a first sync makes 55,000 of them)."""
 
     entity: str
     id: uuid.UUID

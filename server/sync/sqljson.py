@@ -39,6 +39,7 @@ from sqlalchemy import (
     Enum,
     Float,
     Integer,
+    LargeBinary,
     Numeric,
     Select,
     String,
@@ -185,7 +186,8 @@ def _object(pairs: Sequence[tuple[str, Any]], model: type, dialect: str) -> tupl
     out = chunks[0]
     for chunk in chunks[1:]:  # '{"a":1}' and '{"b":2}' make '{"a":1,"b":2}'
         out = func.substr(out, 1, func.length(out) - 1).concat(",").concat(func.substr(chunk, 2))
-    return None, out
+    # As bytes: the driver does not decode the text, nor orjson encode it back (a page is MBs).
+    return None, cast(out, LargeBinary)
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,7 @@ class Reader:
 
     entity: str
     model: type
-    #: The JSON of the fields the database writes (text), labelled ``json``.
+    #: The JSON of the fields the database writes (text, or UTF-8 bytes), labelled ``json``.
     json: Any
     #: A LATERAL row to join (PostgreSQL), or None.
     lateral: Any
@@ -222,17 +224,19 @@ class Reader:
         return [_merge(row.json, data) for row, data in dumped]
 
 
-def _merge(text: str, data: dict[str, Any]) -> orjson.Fragment:
-    """The object ``text`` with the keys of ``data`` added."""
+def _merge(text: str | bytes, data: dict[str, Any]) -> orjson.Fragment:
+    """The object ``text`` (JSON from the database) with the keys of ``data`` added."""
     if not data:
         return orjson.Fragment(text)
     try:
-        more = orjson.dumps(data).decode()
+        more = orjson.dumps(data)
     except orjson.JSONEncodeError:  # an integer beyond 64 bits: the standard library can
-        more = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    if text == "{}":
+        more = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    if isinstance(text, str):
+        text = text.encode()
+    if text == b"{}":
         return orjson.Fragment(more)
-    return orjson.Fragment(f"{text[:-1]},{more[1:]}")
+    return orjson.Fragment(text[:-1] + b"," + more[1:])
 
 
 @functools.cache
