@@ -20,20 +20,25 @@ from sqlalchemy.sql.elements import ColumnElement
 from . import memo
 from .accounts.models import Account
 from .auth.models import Role, User
+from .dbfuncs import unindexed
 from .extensions import db
 from .records import SyncedRecord
 
 R = TypeVar("R", bound=SyncedRecord)
 
 
-def owner_ids_clause(user: User) -> ColumnElement[bool] | None:
-    """Condition on ``Account.owner_id`` for what ``user`` may see; None means everything."""
+def owner_ids_clause(user: User, *, by_id: bool = False) -> ColumnElement[bool] | None:
+    """Condition on ``Account.owner_id`` for what ``user`` may see; None means everything.
+
+    ``by_id``: as in :func:`scoped`.
+    """
     if user.role == Role.ADMIN:
         return None
+    owner_id = unindexed(Account.owner_id) if by_id else Account.owner_id
     if user.role == Role.MANAGER and user.team_id is not None:
         team = select(User.id).where(User.team_id == user.team_id)
-        return Account.owner_id.in_(team)
-    return Account.owner_id == user.id
+        return owner_id.in_(team)
+    return owner_id == user.id
 
 
 def visible_account_ids(user: User) -> Select[tuple[uuid.UUID]]:
@@ -43,16 +48,23 @@ def visible_account_ids(user: User) -> Select[tuple[uuid.UUID]]:
     return stmt if clause is None else stmt.where(clause)
 
 
-def scoped(stmt: Select, model: type[SyncedRecord], user: User) -> Select:
-    """Restrict ``stmt`` over ``model`` to live rows ``user`` may see."""
+def scoped(stmt: Select, model: type[SyncedRecord], user: User, *, by_id: bool = False) -> Select:
+    """Restrict ``stmt`` over ``model`` to live rows ``user`` may see.
+
+    ``by_id``: the caller pages through ``model`` in ``id`` order (a first sync). The
+    account test then does not drive the scan on SQLite (``dbfuncs.unindexed``), which
+    would otherwise read and sort every visible row for each page.
+    """
     stmt = stmt.where(model.deleted_at.is_(None))
     if model is Account:
-        clause = owner_ids_clause(user)
+        clause = owner_ids_clause(user, by_id=by_id)
         return stmt if clause is None else stmt.where(clause)
     account_id = getattr(model, "account_id", None)
     if account_id is None:
         # Not owned through an account (e.g. custom field definitions): shared reference data.
         return stmt
+    if by_id:
+        account_id = unindexed(account_id)
     if user.role == Role.ADMIN:
         # Children of deleted accounts disappear with them.
         return stmt.where(account_id.in_(select(Account.id).where(Account.deleted_at.is_(None))))

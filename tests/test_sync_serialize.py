@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import select, update
 
+from server.accounts.models import Account
 from server.extensions import db
-from server.sync import serialize
+from server.interactions.models import Interaction
+from server.sync import serialize, sqljson
 from server.sync.api import _json
 from server.sync.entities import BOOTSTRAP_ORDER, model_and_schema, schema_class
+from server.sync.pull import _puts, _reader
 
 from .helpers import account_body, create, patch
 from .sync_helpers import bootstrap_all, second_device
@@ -214,3 +221,128 @@ def test_an_answer_orjson_refuses_is_encoded_by_the_standard_library(app):
         response = _json(payload)
     assert response.mimetype == "application/json"
     assert json.loads(response.get_data()) == payload
+
+
+def _awkward_values(client, team) -> None:
+    """Values where a database's JSON could drift from Python's: the edges of each type."""
+    odd = create(
+        client,
+        team.rep_a,
+        "/api/accounts",
+        account_body(
+            name='Chez "Zoé" \\ l\'Été\t🍞 \u2028 ☕',
+            siret=None,
+            annual_revenue="-0.05",
+            tags=["ü", "漢字", 'a"b'],
+            description="\u00a0\x01 control and «spaces» ",
+        ),
+    )
+    create(
+        client,
+        team.rep_a,
+        "/api/interactions",
+        {
+            "account_id": odd["id"],
+            "kind": "visit",
+            "starts_at": "2026-03-02T09:30:00.000001+01:00",
+            "ends_at": "2026-03-02T10:00:00.5Z",
+            "checked_in_at": "2026-03-02T08:31:00Z",
+            "checkin_lat": 45.764043123456789,
+            "checkin_lon": 4.8357,
+            "checkin_accuracy_m": 0,
+            "checked_out_at": "2026-03-02T09:00:00.120000Z",
+            "checkout_lat": -0.0001,
+            "checkout_lon": 1e-7,
+            "checkout_accuracy_m": 100000,
+        },
+    )
+    # What the API would not write, but a database may hold: far past, whole numbers.
+    db_id = db.session.scalar(select(Account.id).where(Account.name.like("Chez%")))
+    assert db_id is not None
+    db.session.execute(
+        update(Account)
+        .where(Account.id == db_id)
+        .values(
+            latitude=45.0,
+            longitude=-180.0,
+            geocode_score=0.30000000000000004,
+            birth_date=date(5, 1, 2),
+            geocoded_at=datetime(1, 1, 1, tzinfo=UTC),
+            annual_revenue=Decimal("999999999999.99"),
+            custom={"segment": "é\n", "nested": {"n": [1, 2.5, None, True, 2**40]}},
+        )
+    )
+    db.session.execute(
+        update(Interaction)
+        .where(Interaction.account_id == db_id)
+        .values(starts_at=datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
+    )
+    db.session.commit()
+
+
+def _identical(got: Any, expected: Any, path: str = "") -> None:
+    """``got == expected`` with the same JSON types; a float may come as the same integer."""
+    if isinstance(expected, float) and type(got) is int:
+        assert got == expected, path
+        return
+    assert type(got) is type(expected), f"{path}: {got!r} != {expected!r}"
+    if isinstance(expected, dict):
+        assert got.keys() == expected.keys(), path
+        for key in expected:
+            _identical(got[key], expected[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert len(got) == len(expected), path
+        for index, (a, b) in enumerate(zip(got, expected, strict=True)):
+            _identical(a, b, f"{path}[{index}]")
+    else:
+        assert got == expected, f"{path}: {got!r} != {expected!r}"
+
+
+def test_the_database_writes_what_the_schema_dumps_for_every_entity(app, client, team):
+    """Every entity, on each database: the JSON a page carries is ``schema.dump``.
+
+    Records with every field set, sparse ones, and awkward values: non-ASCII and control
+    characters, microseconds or none, years before 1000, 17-digit and whole floats,
+    negative and large money, nested JSON.
+    """
+    _every_entity(client, team)
+    with app.app_context():
+        _awkward_values(client, team)
+        for entity in BOOTSTRAP_ORDER:
+            model, schema = model_and_schema(entity)  # type: ignore[misc]
+            reader = _reader(entity)
+            rows = db.session.execute(reader.select().order_by(model.id)).all()
+            objects = db.session.scalars(select(model).order_by(model.id)).all()
+            assert len(rows) == len(objects) >= 2, entity
+            for entry, record in zip(_puts(reader, rows), objects, strict=True):
+                assert entry.id == record.id
+                assert entry.version == record.version
+                got = json.loads(orjson.dumps(entry.data))
+                _identical(got, schema.dump(record), f"{entity} {record.id}")
+
+
+def test_the_database_writes_only_what_it_can_write_exactly(app):
+    """Computed fields, and SQLite's floats (rounded to 15 digits there), are left to Python."""
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+        account = _reader("account").python_fields
+        assert "warnings" in account
+        assert ("latitude" in account) is sqlite
+        assert ("annual_revenue" in account) is sqlite
+        assert _reader("contact").python_fields == {"consents"}
+        assert _reader("note").python_fields == frozenset()
+
+
+def test_a_record_written_in_several_json_calls_is_one_object(app, client, team, monkeypatch):
+    """SQLite caps a function's arguments: long schemas are written in chunks, then joined."""
+    _every_entity(client, team)
+    with app.app_context():
+        monkeypatch.setattr(sqljson, "_PAIRS_PER_CALL", 4)
+        model, schema = model_and_schema("account")  # type: ignore[misc]
+        chunked = sqljson.reader.__wrapped__(
+            "account", model, schema_class("account"), db.engine.dialect.name
+        )
+        rows = db.session.execute(chunked.select().order_by(model.id)).all()
+        objects = db.session.scalars(select(model).order_by(model.id)).all()
+        for document, record in zip(chunked.documents(rows), objects, strict=True):
+            _identical(json.loads(orjson.dumps(document)), schema.dump(record))

@@ -76,6 +76,9 @@ class AddressWarnings(fields.List):
 
     # Read the whole account, not an attribute of it.
     _CHECK_ATTRIBUTE = False
+    #: The account's columns it reads (``service.account_warnings``): a sync page reads
+    #: just these for it (server/sync/sqljson.py).
+    reads = ("postal_code", "city", "country", "latitude", "longitude")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(fields.Nested(AddressWarningSchema), dump_only=True, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -93,6 +94,19 @@ def _page(page: Page) -> Response:
     )
 
 
+def _note_sync(device: Any) -> None:
+    """Record when the device last pulled, at most once per ``DEVICE_SEEN_RESOLUTION_S``.
+
+    Like its *last seen*: a commit per page (a WAL flush on PostgreSQL, ~3 ms) for a
+    time nobody reads to the second.
+    """
+    now = utcnow()
+    resolution = timedelta(seconds=current_app.config["DEVICE_SEEN_RESOLUTION_S"])
+    if device.last_sync_at is None or now - device.last_sync_at > resolution:
+        device.last_sync_at = now
+        db.session.commit()
+
+
 @blp.route("/push")
 class Push(MethodView):
     """Send the device's outbox."""
@@ -156,8 +170,7 @@ class Pull(MethodView):
             page = pull(current_user(), cursor, limit=args["limit"])
         except (BadBatch, ResyncRequired) as error:
             raise ProtocolProblem(_refusal(error)) from error
-        g.device.last_sync_at = utcnow()
-        db.session.commit()
+        _note_sync(g.device)
         return _page(page)
 
 

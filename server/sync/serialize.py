@@ -24,6 +24,7 @@ from marshmallow import Schema, fields, missing
 from sqlalchemy import Enum, Select, String, inspect, select, type_coerce
 
 from ..contacts.models import Consent
+from ..dbfuncs import among
 from ..extensions import db
 
 #: How a plan converts a field's (non-null) value; None means: ask the field.
@@ -116,16 +117,21 @@ def dump(schema_class: type[Schema], record: Any, **computed: Any) -> dict[str, 
 
 @functools.cache
 def compiled(
-    schema_class: type[Schema], computed: frozenset[str] = frozenset()
+    schema_class: type[Schema],
+    computed: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
 ) -> Callable[[Any, dict[str, Any]], dict[str, Any]]:
     """The plan of ``schema_class`` as one straight-line function (no loop over fields).
 
-    Fields named in ``computed`` take their value from the ``computed`` mapping.
+    Fields named in ``computed`` take their value from the ``computed`` mapping; with
+    ``only``, the other fields are left out.
     """
     schema, steps = plan(schema_class)
     env: dict[str, Any] = {"missing": missing, "get_attribute": schema.get_attribute}
     lines = ["def dump(record, computed):", "    out = {}"]
     for index, (key, attribute, convert, field, name) in enumerate(steps):
+        if only is not None and name not in only:
+            continue
         env[f"field{index}"] = field
         env[f"convert{index}"] = convert
         asked = [
@@ -174,14 +180,27 @@ def rows(stmt: Select) -> Sequence[Any]:
     return db.session.execute(stmt).all()
 
 
-def dump_rows(entity: str, schema_class: type[Schema], records: Iterable[Any]) -> list[Any]:
-    """(record, data) for each record, with what must be read per page read once."""
+#: Fields :func:`dump_rows` reads for a whole page at once, from the records' ids.
+PER_PAGE: dict[str, frozenset[str]] = {"contact": frozenset({"consents"})}
+
+
+def dump_rows(
+    entity: str,
+    schema_class: type[Schema],
+    records: Iterable[Any],
+    *,
+    only: frozenset[str] | None = None,
+) -> list[Any]:
+    """(record, data) for each record, with what must be read per page read once.
+
+    With ``only``, just those fields (:mod:`server.sync.sqljson` has the others).
+    """
     records = list(records)
-    if entity == "contact":
+    if entity == "contact" and (only is None or "consents" in only):
         consents = current_consents_of([r.id for r in records])
-        with_consents = compiled(schema_class, frozenset({"consents"}))
+        with_consents = compiled(schema_class, PER_PAGE["contact"], only)
         return [(r, with_consents(r, {"consents": consents.get(r.id, {})})) for r in records]
-    plain = compiled(schema_class)
+    plain = compiled(schema_class, frozenset(), only)
     return [(r, plain(r, {})) for r in records]
 
 
@@ -192,7 +211,7 @@ def current_consents_of(contact_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[st
         return out
     found = db.session.execute(
         select(Consent.contact_id, Consent.purpose, Consent.state)
-        .where(Consent.contact_id.in_(contact_ids), Consent.deleted_at.is_(None))
+        .where(among(Consent.contact_id, contact_ids), Consent.deleted_at.is_(None))
         .order_by(Consent.contact_id, Consent.recorded_at, Consent.created_at)
     )
     for contact_id, purpose, state in found:

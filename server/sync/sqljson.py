@@ -1,0 +1,264 @@
+"""Records as JSON text written by the database: the REST representation, without Python.
+
+Converting each column a driver hands out (UUID objects, datetimes, JSON parsed into
+dicts) and building one dict per record cost ~85 µs of Python per record: most of a
+first sync. Here the database writes each record's JSON itself, field by field as the
+REST schema would dump it (PostgreSQL ``row_to_json``, SQLite ``json_object``), and the
+page encoder splices that text in as it is (``orjson.Fragment``).
+
+A field is written by the database only when its JSON value is, by construction, the
+one the schema's ``dump`` gives (:func:`_sql_value`): text and enum values, integers,
+UUIDs, booleans, dates, timestamps in Python's ``isoformat`` form, JSON documents the
+schema passes through; on PostgreSQL also floats and money as text. Every other field
+(SQLite's floats, which its JSON writer rounds to 15 digits; computed fields such as an
+account's ``warnings``; a contact's ``consents``) is dumped in Python by
+:mod:`server.sync.serialize` from the columns it reads, and added to the same object.
+Keys are therefore not in the schema's order; JSON objects have none.
+
+Floats are the same numbers, not always the same characters: PostgreSQL writes ``45``
+where Python writes ``45.0``, as JavaScript would (``JSON.parse`` makes one number).
+``tests/test_sync_serialize.py`` compares pages with ``schema.dump`` for every entity,
+on both databases.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from marshmallow import Schema, fields
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    LargeBinary,
+    Numeric,
+    Select,
+    String,
+    Text,
+    Uuid,
+    case,
+    cast,
+    func,
+    inspect,
+    literal,
+    select,
+    true,
+    type_coerce,
+)
+
+from ..dbtypes import UTCDateTime
+from . import serialize
+
+#: Pairs per ``json_object`` call: SQLite takes at most 127 arguments by default.
+_PAIRS_PER_CALL = 50
+
+
+def _is_plain(field: fields.Field, base: type[fields.Field]) -> bool:
+    """``field`` serializes exactly as marshmallow's own ``base`` does."""
+    return type(field)._serialize is base._serialize
+
+
+def _passes_json_through(field: fields.Field | None) -> bool:
+    """Dumping a stored JSON value through ``field`` gives that same JSON.
+
+    Text and UUID items are strings in a document the schema loaded, and ``str`` of a
+    string is itself; lists and mappings of such are copied as they are.
+    """
+    if field is None or _is_plain(field, fields.Raw):
+        return True
+    if _is_plain(field, fields.String) or _is_plain(field, fields.UUID):
+        return True
+    if _is_plain(field, fields.List):
+        return _passes_json_through(field.inner)  # type: ignore[attr-defined]
+    if _is_plain(field, fields.Mapping) and field.mapping_type is dict:  # type: ignore[attr-defined]
+        return _passes_json_through(field.key_field) and _passes_json_through(  # type: ignore[attr-defined]
+            field.value_field  # type: ignore[attr-defined]
+        )
+    return False
+
+
+def _iso_format(field: fields.Field) -> bool:
+    """A temporal field dumped with ``isoformat`` (marshmallow's ``iso``)."""
+    return (field.format or field.DEFAULT_FORMAT) in ("iso", "iso8601")  # type: ignore[attr-defined]
+
+
+def _sql_value(field: fields.Field, column: Any, sqltype: Any, dialect: str) -> Any | None:
+    """SQL whose JSON value is ``field``'s dump of ``column``, or None: Python dumps it."""
+    postgres = dialect == "postgresql"
+    if isinstance(sqltype, UTCDateTime):
+        ok = _is_plain(field, fields.DateTime) and not isinstance(field, fields.Date)
+        return _timestamp(column, dialect) if ok and _iso_format(field) else None
+    if isinstance(sqltype, Date) and not isinstance(sqltype, DateTime):
+        ok = _is_plain(field, fields.DateTime) and isinstance(field, fields.Date)
+        # Both write a date as YYYY-MM-DD (SQLite stores that text; PG's JSON is ISO 8601).
+        return column if ok and _iso_format(field) else None
+    if isinstance(sqltype, Uuid):
+        if not (_is_plain(field, fields.UUID) or _is_plain(field, fields.String)):
+            return None
+        return column if postgres else _hyphenated(column)
+    if isinstance(sqltype, Boolean):
+        if not _is_plain(field, fields.Field):  # marshmallow 4's Boolean passes values on
+            return None
+        if postgres:
+            return column
+        return func.json(case((column.is_(None), "null"), (column, "true"), else_="false"))
+    if isinstance(sqltype, Enum | String):  # Enum first: it is a String too
+        if isinstance(sqltype, Enum):
+            column = type_coerce(column, String)
+        plain_enum = _is_plain(field, fields.Enum) and field.by_value  # type: ignore[attr-defined]
+        if plain_enum and _is_plain(field.field, fields.Raw):  # type: ignore[attr-defined]
+            return column
+        return column if _is_plain(field, fields.String) else None
+    if isinstance(sqltype, JSON):
+        if not _passes_json_through(field):
+            return None
+        return column if postgres else func.json(column)
+    if isinstance(sqltype, Integer) and not isinstance(sqltype, Boolean):
+        integer = _is_plain(field, fields.Number) and not field.as_string  # type: ignore[attr-defined]
+        ok = integer and field.num_type is int  # type: ignore[attr-defined]
+        return column if ok and type(field)._format_num is fields.Number._format_num else None
+    if isinstance(sqltype, Float):
+        # SQLite's JSON writes REAL with 15 significant digits: not the same number.
+        floating = _is_plain(field, fields.Number) and not field.as_string  # type: ignore[attr-defined]
+        plain = type(field)._format_num is fields.Number._format_num
+        ok = floating and plain and field.num_type is float  # type: ignore[attr-defined]
+        return column if ok and postgres else None
+    if isinstance(sqltype, Numeric):
+        # Money: numeric(p, 2) as text is the Decimal quantized to 2 places, as a string.
+        exact = type(field) is fields.Decimal and field.as_string  # type: ignore[attr-defined]
+        places = getattr(field, "places", None)
+        ok = exact and places is not None and places.as_tuple().exponent == -sqltype.scale
+        return cast(column, Text) if ok and postgres else None
+    return None
+
+
+def _timestamp(column: Any, dialect: str) -> Any:
+    """A UTC timestamp as ``datetime.isoformat``: microseconds only when not zero."""
+    if dialect == "postgresql":
+        text = func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+        return func.replace(text, ".000000+", "+")
+    # SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" (SQLAlchemy), naive UTC.
+    text = type_coerce(column, String)
+    digits = func.substr(func.substr(text, 21).concat("000000"), 1, 6)
+    head = func.substr(text, 1, 10).concat("T").concat(func.substr(text, 12, 8))
+    return case(
+        (text.is_(None), None),
+        (digits == "000000", head.concat("+00:00")),
+        else_=head.concat(".").concat(digits).concat("+00:00"),
+    )
+
+
+def _hyphenated(column: Any) -> Any:
+    """A UUID SQLite stores as 32 hex digits, in its canonical form (NULL stays NULL)."""
+    text = type_coerce(column, String)
+    parts = [func.substr(text, start, length) for start, length in UUID_PARTS]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.concat("-").concat(part)
+    return out
+
+
+UUID_PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
+def _object(pairs: Sequence[tuple[str, Any]], model: type, dialect: str) -> tuple[Any, Any]:
+    """(LATERAL row to join or None, the JSON text) of an object of (key, SQL value) pairs."""
+    if not pairs:
+        return None, literal("{}", String)
+    if dialect == "postgresql":
+        # row_to_json of a LATERAL row writes compact JSON (json_build_object adds spaces).
+        values = select(*(value.label(key) for key, value in pairs)).correlate(model)
+        row = values.lateral("record_json")
+        return row, cast(func.row_to_json(row.table_valued()), Text)
+    chunks = [
+        func.json_object(*(part for pair in pairs[i : i + _PAIRS_PER_CALL] for part in pair))
+        for i in range(0, len(pairs), _PAIRS_PER_CALL)
+    ]
+    out = chunks[0]
+    for chunk in chunks[1:]:  # '{"a":1}' and '{"b":2}' make '{"a":1,"b":2}'
+        out = func.substr(out, 1, func.length(out) - 1).concat(",").concat(func.substr(chunk, 2))
+    # As bytes: the driver does not decode the text, nor orjson encode it back (a page is MBs).
+    return None, cast(out, LargeBinary)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """How to read one entity's records with their REST JSON, on one database."""
+
+    entity: str
+    model: type
+    #: The JSON of the fields the database writes (text, or UTF-8 bytes), labelled ``json``.
+    json: Any
+    #: A LATERAL row to join (PostgreSQL), or None.
+    lateral: Any
+    #: Columns Python needs for the other fields.
+    extra: tuple[Any, ...]
+    #: Names of the fields Python dumps (empty: none).
+    python_fields: frozenset[str]
+    schema_class: type[Schema]
+
+    def select(self, *columns: Any) -> Select:
+        """``SELECT id, version, columns, json, extra FROM model`` (and its LATERAL row)."""
+        model = self.model
+        taken = {"id", "version", *(c.key for c in columns)}
+        extra = [c for c in self.extra if c.key not in taken]
+        stmt = select(model.id, model.version, *columns, self.json.label("json"), *extra)
+        if self.lateral is not None:
+            stmt = stmt.select_from(self.model).join(self.lateral, true())
+        return stmt
+
+    def documents(self, rows: Sequence[Any]) -> list[orjson.Fragment]:
+        """The REST JSON of each row of :meth:`select`, ready to splice into a page."""
+        if not self.python_fields:
+            return [orjson.Fragment(row.json) for row in rows]
+        dumped = serialize.dump_rows(self.entity, self.schema_class, rows, only=self.python_fields)
+        return [_merge(row.json, data) for row, data in dumped]
+
+
+def _merge(text: str | bytes, data: dict[str, Any]) -> orjson.Fragment:
+    """The object ``text`` (JSON from the database) with the keys of ``data`` added."""
+    if not data:
+        return orjson.Fragment(text)
+    try:
+        more = orjson.dumps(data)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits: the standard library can
+        more = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    if isinstance(text, str):
+        text = text.encode()
+    if text == b"{}":
+        return orjson.Fragment(more)
+    return orjson.Fragment(text[:-1] + b"," + more[1:])
+
+
+@functools.cache
+def reader(entity: str, model: type, schema_class: type[Schema], dialect: str) -> Reader:
+    """The :class:`Reader` of ``entity`` on ``dialect`` (made once)."""
+    _schema, steps = serialize.plan(schema_class)
+    types = {prop.key: prop.columns[0].type for prop in inspect(model).column_attrs}
+    pairs, python, reads = [], set(), set()
+    for key, attribute, _convert, field, name in steps:
+        whole_record = not getattr(field, "_CHECK_ATTRIBUTE", True)
+        value = None
+        if not whole_record and attribute in types:
+            value = _sql_value(field, getattr(model, attribute), types[attribute], dialect)
+        if value is not None:
+            pairs.append((key, value))
+            continue
+        python.add(name)
+        if name in serialize.PER_PAGE.get(entity, ()):
+            continue  # read for the whole page by its id
+        # A computed field reads what it says it reads (``reads``), else every column.
+        reads.update(getattr(field, "reads", types) if whole_record else (attribute,))
+    lateral, text = _object(pairs, model, dialect)
+    reads -= {"id", "version"}  # always selected
+    extra = tuple(c for c in serialize.columns_of(model) if c.key in reads)
+    return Reader(entity, model, text, lateral, extra, frozenset(python), schema_class)
