@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -26,8 +25,7 @@ from sync.protocol import (
 from sync.push import process_batch
 
 from .. import memo, newrows
-from ..auth.tokens import current_user
-from ..dbtypes import utcnow
+from ..auth.tokens import current_user, stamp
 from ..errors import problem
 from ..extensions import db
 from .pull import BootstrapCursor, Page, bootstrap, pull
@@ -94,19 +92,6 @@ def _page(page: Page) -> Response:
     )
 
 
-def _note_sync(device: Any) -> None:
-    """Record when the device last pulled, at most once per ``DEVICE_SEEN_RESOLUTION_S``.
-
-    Like its *last seen*: a commit per page (a WAL flush on PostgreSQL, ~3 ms) for a
-    time nobody reads to the second.
-    """
-    now = utcnow()
-    resolution = timedelta(seconds=current_app.config["DEVICE_SEEN_RESOLUTION_S"])
-    if device.last_sync_at is None or now - device.last_sync_at > resolution:
-        device.last_sync_at = now
-        db.session.commit()
-
-
 @blp.route("/push")
 class Push(MethodView):
     """Send the device's outbox."""
@@ -170,7 +155,7 @@ class Pull(MethodView):
             page = pull(current_user(), cursor, limit=args["limit"])
         except (BadBatch, ResyncRequired) as error:
             raise ProtocolProblem(_refusal(error)) from error
-        _note_sync(g.device)
+        stamp(g.device, "last_sync_at")  # when it last pulled
         return _page(page)
 
 
