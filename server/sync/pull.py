@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 import orjson
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from sync.protocol import Cursor, ResyncRequired
 
@@ -29,7 +30,8 @@ class Entry(NamedTuple):
     """One record's news for a device (a named tuple: a first sync makes 55,000 of them)."""
 
     entity: str
-    id: uuid.UUID
+    #: The record's id in canonical text form (as the database writes it, or ``str(uuid)``).
+    id: str
     op: EntryOp
     version: int | None = None
     #: The record's REST JSON, as written by the database (``sqljson``).
@@ -37,7 +39,7 @@ class Entry(NamedTuple):
 
     def to_json(self) -> dict[str, Any]:
         """Wire form."""
-        out: dict[str, Any] = {"entity": self.entity, "id": str(self.id), "op": self.op}
+        out: dict[str, Any] = {"entity": self.entity, "id": self.id, "op": self.op}
         if self.version is not None:
             out["version"] = self.version
         if self.data is not None:
@@ -100,37 +102,35 @@ def _puts(reader: sqljson.Reader, rows: Sequence[Any]) -> list[Entry]:
     ]
 
 
-def _state_entries(
-    entity: str, ids: list[uuid.UUID], page: Select, visible: set[uuid.UUID]
-) -> list[Entry]:
-    """Latest state of records: put when live and under a visible account, else delete.
+def _shown(model: type, user: User) -> ColumnElement[bool]:
+    """SQL: the record exists, is live and hangs under an account ``user`` sees now."""
+    shown = and_(model.id.is_not(None), model.deleted_at.is_(None))
+    account_column = model.id if model is Account else getattr(model, "account_id", None)
+    if account_column is None:  # shared reference data (custom field definitions)
+        return shown
+    return and_(shown, account_column.in_(access.visible_account_ids(user)))
 
-    ``ids`` are the records to show, in order; ``page`` selects the ``record_id`` of the
-    page's changes (at least ``ids``): the database finds them without a list of ids.
+
+def _latest_entries(entity: str, user: User, in_page: Sequence[ColumnElement[bool]]) -> list[Entry]:
+    """Each record of ``entity`` changed in the page, once, by its last change in the page.
+
+    One statement: the database finds each record's last change in the page, reads the
+    record, decides whether the user sees it (else a tombstone) and writes its JSON.
     """
     if model_and_schema(entity) is None:
         return []
     reader = _reader(entity)
-    model = reader.model
-    account_column = model.id if entity == "account" else getattr(model, "account_id", None)
-    columns = [model.deleted_at.is_(None).label("live")]
-    if account_column is not None:
-        columns.append(account_column.label("scope_account_id"))
-    # (The seq range, not the entity, must choose the changes read: hence ``unindexed``.)
-    of_entity = page.where(unindexed(ChangeRow.entity) == entity)
-    stmt = reader.select(*columns).where(model.id.in_(of_entity))
-    rows = {r.id: r for r in db.session.execute(stmt).all()}
-    shown = []
-    for record_id in ids:
-        record = rows.get(record_id)
-        account_id = getattr(record, "scope_account_id", None)
-        live = record is not None and record.live
-        shown.append(record if live and (account_id is None or account_id in visible) else None)
-    puts = iter(_puts(reader, [r for r in shown if r is not None]))
-    return [
-        next(puts) if record is not None else Entry(entity, record_id, "delete")
-        for record_id, record in zip(ids, shown, strict=True)
-    ]
+    latest = (
+        select(ChangeRow.record_id, func.max(ChangeRow.seq).label("last_seq"))
+        # (The seq range, not the entity, must choose the changes read: hence ``unindexed``.)
+        .where(*in_page, unindexed(ChangeRow.entity) == entity)
+        .group_by(ChangeRow.record_id)
+        .subquery("latest")
+    )
+    rows = db.session.execute(reader.select_latest(latest, _shown(reader.model, user))).all()
+    shown = [row for row in rows if row.shown]
+    puts = iter(_puts(reader, shown))
+    return [next(puts) if row.shown else Entry(entity, row.id, "delete") for row in rows]
 
 
 def _subtree(account_id: uuid.UUID) -> list[Entry]:
@@ -149,7 +149,7 @@ def _subtree(account_id: uuid.UUID) -> list[Entry]:
     return out
 
 
-def _orphaned(account_ids: list[uuid.UUID], listed: set[tuple[str, uuid.UUID]]) -> list[Entry]:
+def _orphaned(account_ids: list[uuid.UUID], listed: set[tuple[str, str]]) -> list[Entry]:
     """Tombstones for the live records under deleted accounts, not already in the page.
 
     Deleting an account leaves its records as they are, but nobody sees them any more
@@ -166,12 +166,33 @@ def _orphaned(account_ids: list[uuid.UUID], listed: set[tuple[str, uuid.UUID]]) 
             .where(among(model.account_id, account_ids), model.deleted_at.is_(None))
             .order_by(model.id)
         )
-        out.extend(Entry(entity, i, "delete") for i in rows if (entity, i) not in listed)
+        out.extend(Entry(entity, str(i), "delete") for i in rows if (entity, str(i)) not in listed)
     return out
 
 
+def _moves(owners: set[uuid.UUID], in_page: Sequence[ColumnElement[bool]]) -> dict[uuid.UUID, str]:
+    """Accounts entering ("enter") or leaving ("drop") scope, by their last reassignment."""
+    moves: dict[uuid.UUID, str] = {}
+    reassignments = db.session.execute(
+        select(ChangeRow.record_id, ChangeRow.old_owner_id, ChangeRow.new_owner_id)
+        .where(*in_page, ChangeRow.old_owner_id.is_not(None))
+        .order_by(ChangeRow.seq)
+    )
+    for record_id, old_owner_id, new_owner_id in reassignments:
+        before, after = old_owner_id in owners, new_owner_id in owners
+        if before != after:
+            moves[record_id] = "enter" if after else "drop"
+    return moves
+
+
 def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
-    """The changes after ``cursor`` that ``user`` may see, latest state per record."""
+    """The changes after ``cursor`` that ``user`` may see, latest state per record.
+
+    A page is the next ``limit`` changes the user may see; each record changed in it
+    comes once, in its latest state, ordered by entity (parents first) and then by its
+    last change in the page. The database does the work: a handful of statements per
+    page whatever its size (docs/sync-protocol.md, *How it stays fast*).
+    """
     if cursor.scope != user.scope_generation or cursor.seq < purge_horizon():
         raise ResyncRequired("Your copy is too old or your scope changed: download it again.")
     head = head_seq()  # read first: everything up to head is committed and final
@@ -180,55 +201,41 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
     condition = ChangeRow.account_id.in_(in_scope) | ChangeRow.account_id.is_(None)
     if owners is not None:
         condition = condition | ChangeRow.old_owner_id.in_(owners)
-    rows = db.session.execute(
-        select(
-            ChangeRow.seq,
-            ChangeRow.entity,
-            ChangeRow.record_id,
-            ChangeRow.account_id,
-            ChangeRow.old_owner_id,
-            ChangeRow.new_owner_id,
-        )
+    # The page's last change: the limit-th visible one, and whether another follows.
+    ends = db.session.scalars(
+        select(ChangeRow.seq)
         .where(ChangeRow.seq > cursor.seq, ChangeRow.seq <= head, condition)
         .order_by(ChangeRow.seq)
-        .limit(limit + 1)
+        .offset(limit - 1)
+        .limit(2)
     ).all()
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    new_seq = rows[-1].seq if has_more else head
+    has_more = len(ends) == 2
+    new_seq = ends[0] if has_more else head
+    # Everything up to ``new_seq`` is committed and final: these are the page's changes.
+    in_page: list[ColumnElement[bool]] = [
+        ChangeRow.seq > cursor.seq,
+        ChangeRow.seq <= new_seq,
+        condition,
+    ]
+    moves = _moves(owners, in_page) if owners is not None else {}
+    # The records of a moved account come with its whole subtree, or go with its drop.
+    moved: dict[uuid.UUID, set[tuple[str, str]]] = defaultdict(set)
+    if moves:
+        for entity, record_id, account_id in db.session.execute(
+            select(ChangeRow.entity, ChangeRow.record_id, ChangeRow.account_id).where(
+                *in_page, among(ChangeRow.account_id, list(moves))
+            )
+        ):
+            moved[account_id].add((entity, str(record_id)))
+        unmoved = ChangeRow.account_id.is_(None) | ChangeRow.account_id.not_in(list(moves))
+        in_page.append(unmoved)
 
-    # Accounts entering or leaving scope, by the last reassignment in this page.
-    moves: dict[uuid.UUID, str] = {}
-    if owners is not None:
-        for row in rows:
-            if row.old_owner_id is None:
-                continue
-            before, after = row.old_owner_id in owners, row.new_owner_id in owners
-            if before != after:
-                moves[row.record_id] = "enter" if after else "drop"
-    # Each record once, ordered by its last change in the page: walking the page backwards,
-    # the first change met of a record is its last.
-    latest: dict[tuple[str, uuid.UUID], None] = {}
-    moved: dict[uuid.UUID, set[tuple[str, uuid.UUID]]] = defaultdict(set)
-    for row in reversed(rows):
-        if moves and row.account_id in moves:
-            moved[row.account_id].add((row.entity, row.record_id))
-            continue  # covered by the account's whole subtree, or by its drop
-        latest.setdefault((row.entity, row.record_id))
-    by_entity: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for entity, record_id in reversed(latest):
-        by_entity[entity].append(record_id)
-    # The page's changes again, as a subquery: exactly ``rows``, since everything up to
-    # ``new_seq`` is committed and final.
-    in_page = ChangeRow.seq > cursor.seq, ChangeRow.seq <= new_seq, condition
-    visible = _visible_account_ids(user, select(ChangeRow.account_id).where(*in_page))
-
+    present = set(db.session.scalars(select(ChangeRow.entity).where(*in_page).distinct()))
     entries: list[Entry] = []
-    page = select(ChangeRow.record_id).where(*in_page)
     for entity in BOOTSTRAP_ORDER:  # parents before children
-        if by_entity.get(entity):
-            entries.extend(_state_entries(entity, by_entity[entity], page, visible))
-    gone = [e.id for e in entries if e.entity == "account" and e.op == "delete"]
+        if entity in present:
+            entries.extend(_latest_entries(entity, user, in_page))
+    gone = [uuid.UUID(e.id) for e in entries if e.entity == "account" and e.op == "delete"]
     if gone:
         entries.extend(_orphaned(gone, {(e.entity, e.id) for e in entries}))
     for account_id, move in moves.items():
@@ -240,10 +247,10 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
             listed = {(e.entity, e.id) for e in subtree}
             entries.extend(
                 Entry(entity, record_id, "delete")
-                for entity, record_id in sorted(moved[account_id] - listed, key=str)
+                for entity, record_id in sorted(moved[account_id] - listed)
             )
         else:  # left the scope, or came back and was deleted: nothing of it stays
-            entries.append(Entry("account", account_id, "drop"))
+            entries.append(Entry("account", str(account_id), "drop"))
     return Page(Cursor(new_seq, user.scope_generation).encode(), has_more, entries)
 
 
@@ -301,7 +308,7 @@ def bootstrap(user: User, cursor: BootstrapCursor | None, *, limit: int) -> Page
         if len(entries) < limit:
             index, after = index + 1, None
         else:
-            after = rows[-1].id if rows else after
+            after = uuid.UUID(rows[-1].id) if rows else after
     if index >= len(BOOTSTRAP_ORDER):
         return Page(Cursor(cursor.watermark, cursor.scope).encode(), False, entries)
     next_cursor = BootstrapCursor(cursor.watermark, index, after, cursor.scope)

@@ -197,9 +197,14 @@ def dump_rows(
     """
     records = list(records)
     if entity == "contact" and (only is None or "consents" in only):
-        consents = current_consents_of([r.id for r in records])
+        # Sync pages read ids as text (sqljson.Reader.text_id).
+        ids = [uuid.UUID(str(r.id)) for r in records]
+        consents = current_consents_of(ids)
         with_consents = compiled(schema_class, PER_PAGE["contact"], only)
-        return [(r, with_consents(r, {"consents": consents.get(r.id, {})})) for r in records]
+        return [
+            (r, with_consents(r, {"consents": consents.get(i, {})}))
+            for r, i in zip(records, ids, strict=True)
+        ]
     plain = compiled(schema_class, frozenset(), only)
     return [(r, plain(r, {})) for r in records]
 

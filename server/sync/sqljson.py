@@ -205,16 +205,48 @@ class Reader:
     #: Names of the fields Python dumps (empty: none).
     python_fields: frozenset[str]
     schema_class: type[Schema]
+    dialect: str
+
+    def text_id(self, column: Any) -> Any:
+        """A UUID column as its canonical text, written by the database.
+
+        What a page sends: making a ``uuid.UUID`` of every id read and ``str`` of it
+        again cost a fifth of a pull.
+        """
+        return cast(column, Text) if self.dialect == "postgresql" else _hyphenated(column)
 
     def select(self, *columns: Any) -> Select:
-        """``SELECT id, version, columns, json, extra FROM model`` (and its LATERAL row)."""
-        model = self.model
-        taken = {"id", "version", *(c.key for c in columns)}
-        extra = [c for c in self.extra if c.key not in taken]
-        stmt = select(model.id, model.version, *columns, self.json.label("json"), *extra)
+        """``SELECT id, version, columns, json, extra FROM model`` (and its LATERAL row).
+
+        ``id`` is the record's id as text (:meth:`text_id`).
+        """
+        stmt = self._columns(self.text_id(self.model.id), columns)
         if self.lateral is not None:
             stmt = stmt.select_from(self.model).join(self.lateral, true())
         return stmt
+
+    def select_latest(self, latest: Any, shown: Any) -> Select:
+        """The records ``latest`` names (``record_id``, ``last_seq``), in that order.
+
+        Every row of ``latest`` gives a row, those whose record is gone too: ``id`` is
+        ``latest``'s record id as text, and ``shown`` (a condition on the model) is
+        false or NULL where the record is missing.
+        """
+        model = self.model
+        joined = latest.outerjoin(model, model.id == latest.c.record_id)
+        if self.lateral is not None:
+            joined = joined.join(self.lateral, true())
+        columns = (shown.label("shown"),)
+        stmt = self._columns(self.text_id(latest.c.record_id), columns).select_from(joined)
+        return stmt.order_by(latest.c.last_seq)
+
+    def _columns(self, text_id: Any, columns: Sequence[Any]) -> Select:
+        """The select list: id as text, version, ``columns``, the JSON, the extra columns."""
+        taken = {"id", "version", *(c.key for c in columns)}
+        extra = [c for c in self.extra if c.key not in taken]
+        return select(
+            text_id.label("id"), self.model.version, *columns, self.json.label("json"), *extra
+        )
 
     def documents(self, rows: Sequence[Any]) -> list[orjson.Fragment]:
         """The REST JSON of each row of :meth:`select`, ready to splice into a page."""
@@ -261,4 +293,4 @@ def reader(entity: str, model: type, schema_class: type[Schema], dialect: str) -
     lateral, text = _object(pairs, model, dialect)
     reads -= {"id", "version"}  # always selected
     extra = tuple(c for c in serialize.columns_of(model) if c.key in reads)
-    return Reader(entity, model, text, lateral, extra, frozenset(python), schema_class)
+    return Reader(entity, model, text, lateral, extra, frozenset(python), schema_class, dialect)
