@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import uuid
 
+import brotli
+import orjson
 from sqlalchemy import select
 
 from server.auth.models import User
@@ -12,6 +15,11 @@ from server.sync.models import SyncState
 
 from .helpers import account_body, create, patch
 from .sync_helpers import bootstrap_all, ids, new_id, pull_all, push, second_device
+
+try:  # Python 3.14's own, else the backport Flask-Compress installs
+    from compression import zstd  # type: ignore[import-not-found]
+except ImportError:
+    from backports import zstd
 
 
 def test_pull_brings_latest_state_once_and_tombstones(client, team):
@@ -226,3 +234,33 @@ def test_sync_purge_forgets_old_changes_and_old_cursors_resync(app, client, team
     later = create(client, team.rep_a, "/api/accounts", account_body(siret=None, name="Après"))
     pulled, _ = pull_all(client, team.rep_a.headers, cursor)
     assert ids(pulled, "account") == {later["id"]}
+
+
+def test_pages_are_compressed_with_the_best_encoding_the_client_accepts(client, team):
+    """zstd when accepted (Chromium, Firefox), else br (Safari), else gzip; same page each time.
+
+    A client that accepts nothing gets the page as it is.
+    """
+    for n in range(12):  # a page well over the minimum size that is compressed
+        create(client, team.rep_a, "/api/accounts", account_body(siret=None, name=f"Cave {n}"))
+    query = {"protocol": 1, "limit": 1000}
+    plain = client.get("/api/sync/pull", query_string=query, headers={**team.rep_a.headers})
+    assert plain.headers.get("Content-Encoding") is None
+    expected = orjson.loads(plain.data)
+    assert len(expected["changes"]) >= 24  # accounts and their status history
+    decoders = {"zstd": zstd.decompress, "br": brotli.decompress, "gzip": gzip.decompress}
+    for accept, chosen in (
+        ("gzip, deflate, br, zstd", "zstd"),
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("zstd;q=0.5, gzip", "gzip"),
+    ):
+        r = client.get(
+            "/api/sync/pull",
+            query_string=query,
+            headers={**team.rep_a.headers, "Accept-Encoding": accept},
+        )
+        assert r.status_code == 200
+        assert r.headers["Content-Encoding"] == chosen, accept
+        assert len(r.data) < len(plain.data) / 3
+        assert orjson.loads(decoders[chosen](r.data)) == expected
