@@ -56,14 +56,14 @@ class Page:
     entries: list[Entry]
 
 
-def head_seq() -> int:
+def head_seq(horizon: int | None = None) -> int:
     """The highest committed change number (commit order makes everything below final).
 
-    Never below the purge horizon: once every row is purged, a fresh cursor still starts
-    past what was forgotten.
+    Never below the purge horizon (``horizon``, when the caller has just read it): once
+    every row is purged, a fresh cursor still starts past what was forgotten.
     """
     top = db.session.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0
-    return max(top, purge_horizon())
+    return max(top, purge_horizon() if horizon is None else horizon)
 
 
 def purge_horizon() -> int:
@@ -265,9 +265,10 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
     last change in the page. The database does the work: a handful of statements per
     page whatever its size (docs/sync-protocol.md, *How it stays fast*).
     """
-    if cursor.scope != user.scope_generation or cursor.seq < purge_horizon():
+    horizon = purge_horizon()
+    if cursor.scope != user.scope_generation or cursor.seq < horizon:
         raise ResyncRequired("Your copy is too old or your scope changed: download it again.")
-    head = head_seq()  # read first: everything up to head is committed and final
+    head = head_seq(horizon)  # read first: everything up to head is committed and final
     queries = _queries(user)
     # The page's last change: the limit-th visible one, and whether another follows.
     ends = db.session.scalars(
