@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from . import memo
 from .accounts.models import Account
 from .auth.models import Role, User
-from .dbfuncs import unindexed
+from .dbfuncs import among, unindexed
 from .extensions import db
 from .records import SyncedRecord
 
@@ -122,7 +122,9 @@ def prefetch_accounts(account_ids: Iterable[Any]) -> None:
     found = {
         row.id: (row.owner_id, row.deleted_at is None)
         for row in db.session.execute(
-            select(Account.id, Account.owner_id, Account.deleted_at).where(Account.id.in_(wanted))
+            select(Account.id, Account.owner_id, Account.deleted_at).where(
+                among(Account.id, wanted)
+            )
         )
     }
     for account_id in wanted:

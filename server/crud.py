@@ -23,6 +23,7 @@ from sqlalchemy import Select, func, select
 from . import access, memo, records
 from .auth.models import Role, User
 from .auth.tokens import current_actor, current_user
+from .dbfuncs import among
 from .extensions import db
 from .fields import Line, Timestamp
 from .records import Actor, SyncedRecord
@@ -228,7 +229,7 @@ def prefetch_ids(model: type[SyncedRecord], record_ids: Iterable[Any]) -> None:
     wanted = {i for i in wanted if ("exists", model, i) not in batch.answers}
     if not wanted:
         return
-    found = set(db.session.scalars(select(model.id).where(model.id.in_(wanted))))
+    found = set(db.session.scalars(select(model.id).where(among(model.id, wanted))))
     for record_id in wanted:
         batch.answers[("exists", model, record_id)] = record_id in found
 

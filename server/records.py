@@ -131,10 +131,12 @@ def create(model: type[SyncedRecord], values: Mapping[str, Any], *, actor: Actor
     if newrows.active() and newrows.can_queue(model, values):
         # A sync batch: the row is inserted with the batch's others, without an ORM object.
         record = newrows.queue(model, {**stamps, **values})
+        written = values  # what the queued record reads back, value for value
     else:
         record = model(**stamps, **values)
         db.session.add(record)
         db.session.flush()
+        written = {name: getattr(record, name) for name in values}
     memo.remember(record, model)
     change = Change(
         op="create",
@@ -143,7 +145,7 @@ def create(model: type[SyncedRecord], values: Mapping[str, Any], *, actor: Actor
         version=1,
         actor=actor,
         at=now,
-        fields={name: (None, getattr(record, name)) for name in values},
+        fields={name: (None, value) for name, value in written.items()},
     )
     _emit(change, record, model)
     return record

@@ -60,6 +60,32 @@ def test_push_applies_in_order_and_a_replay_applies_nothing_twice(app, client, t
     assert account["version"] == 2
 
 
+def test_a_batch_that_overlaps_the_last_one_replays_the_old_part_and_applies_the_rest(
+    app, client, team
+):
+    """Mids up to the device's last one get their stored outcomes (a rejection included),
+    the ones above it are applied: only mids at or below ``last_mid`` have stored outcomes."""
+    acc, other = new_id(), new_id()
+    first = [_account_create(1, acc), _account_create(2, other, name="")]
+    answer = push(client, team.rep_a.headers, first).get_json()
+    assert [o["status"] for o in answer["outcomes"]] == ["applied", "rejected"]
+    note = {
+        "mid": 3,
+        "entity": "note",
+        "op": "create",
+        "id": new_id(),
+        "fields": {"account_id": acc, "body": "Vu le gérant"},
+    }
+    again = push(client, team.rep_a.headers, [*first, note]).get_json()
+    assert again["outcomes"][:2] == answer["outcomes"]
+    assert again["outcomes"][2]["status"] == "applied"
+    assert again["last_mid"] == 3
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Note.id))) == 1
+        assert db.session.scalar(select(func.count()).select_from(SyncMutation)) == 3
+        assert db.session.scalar(select(func.count()).select_from(ReviewItem)) == 1
+
+
 def test_a_rejected_create_blocks_its_dependents_only_and_both_are_kept(app, client, team):
     """An invalid prospect is rejected, the note on it blocked, an unrelated note applied."""
     existing = create(client, team.rep_a, "/api/accounts", account_body())

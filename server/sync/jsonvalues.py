@@ -9,13 +9,29 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-#: The common exact types, tested first (the isinstance checks cost more).
-_PLAIN = frozenset({str, int, float, bool})
+#: Types returned as they are, tested first.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` with Decimals, dates, UUIDs and enums turned into JSON-friendly forms."""
-    if value is None or value.__class__ in _PLAIN or isinstance(value, bool | int | float | str):
+    """``value`` with Decimals, dates, UUIDs and enums turned into JSON-friendly forms.
+
+    The types a change log mostly holds are converted by their exact type (one lookup);
+    anything else (subclasses, enums, other containers) follows :func:`_jsonable_general`,
+    which gives the same result for every value (tests/test_sync_jsonvalues.py).
+    """
+    kind = value.__class__
+    if kind in _PLAIN:
+        return value
+    convert = _BY_TYPE.get(kind)
+    if convert is not None:
+        return convert(value)
+    return _jsonable_general(value)
+
+
+def _jsonable_general(value: Any) -> Any:
+    """:func:`jsonable` by the general rules, in order."""
+    if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, enum.Enum):
         return value.value
@@ -26,10 +42,21 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable_general(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
+        return [_jsonable_general(v) for v in value]
     return str(value)
+
+
+#: Exact type -> its conversion, as :func:`_jsonable_general` converts it.
+_BY_TYPE: dict[type, Any] = {
+    uuid.UUID: str,
+    datetime: datetime.isoformat,
+    date: date.isoformat,
+    Decimal: str,
+    list: lambda value: [jsonable(v) for v in value],
+    dict: lambda value: {str(k): jsonable(v) for k, v in value.items()},
+}
 
 
 def storable(value: Any) -> Any:

@@ -22,7 +22,7 @@ from sync.push import Applied, Rejected
 from .. import access, crud, memo, newrows
 from ..accounts.models import Account
 from ..auth.models import Device, User
-from ..dbfuncs import insert_rows
+from ..dbfuncs import among, insert_rows
 from ..dbtypes import utcnow
 from ..errors import field_errors
 from ..extensions import db
@@ -72,13 +72,18 @@ class SqlStore:
         self.device.last_mid = mid
 
     def stored_outcomes(self, mids: Iterable[int]) -> Mapping[int, Outcome]:
-        """Outcomes already given to these mids by this device."""
-        wanted = list(mids)
+        """Outcomes already given to these mids by this device.
+
+        Only a mid at or below the device's ``last_mid`` can have one: outcomes are stored
+        in the transaction that moves ``last_mid`` to the batch's last mid. A batch of new
+        mutations (the usual push) therefore asks nothing.
+        """
+        wanted = [mid for mid in mids if mid <= self.device.last_mid]
         if not wanted:
             return {}
         rows = db.session.scalars(
             select(SyncMutation).where(
-                SyncMutation.device_id == self.device.id, SyncMutation.mid.in_(wanted)
+                SyncMutation.device_id == self.device.id, among(SyncMutation.mid, wanted)
             )
         )
         return {row.mid: outcome_from_json(row.outcome) for row in rows}
