@@ -46,6 +46,15 @@ def among(column: Any, values: Collection[Any]) -> ColumnElement[bool]:
     return column.in_(values)
 
 
+def among_parameter(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
+    """``column IN :name``, the list given at execution: :func:`among` for a statement
+    built once and executed many times (on PostgreSQL ``= ANY``, elsewhere an expanding
+    ``IN``)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def fold(text: str | None) -> str:
     """Lower-case, accent-free form used for search ('Société' -> 'societe')."""
     if not text:
