@@ -560,6 +560,8 @@ class Results:
     notes: list[str] = field(default_factory=list)
     load_start: str = ""
     load_end: str = ""
+    cpu_start: float = 0.0
+    cpu_end: float = 0.0
 
     def add(self, name: str, value: str, target: str = "", met: bool | None = None) -> None:
         """Add a figure."""
@@ -581,6 +583,10 @@ class Results:
         target_width = max(len("target"), *(len(f.target) for f in self.figures))
         print(f"\n== {self.backend} ==")
         print(f"load average (1/5/15 min): {self.load_start} at start, {self.load_end} at end")
+        print(
+            f"CPU reference, sum(range(10**6)): {self.cpu_start:.1f} ms at start,"
+            f" {self.cpu_end:.1f} ms at end (lower is a faster host)"
+        )
         header = f"{'figure':<{width}}  {'value':>{value_width}}  {'target':<{target_width}}  met"
         print(header)
         print("-" * len(header))
@@ -595,6 +601,21 @@ def load_text() -> str:
     """The load average, 1/5/15 minutes, and the core count."""
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def cpu_reference() -> float:
+    """Milliseconds this Python takes for ``sum(range(10**6))`` (median of 15): the host's speed.
+
+    The virtual machine's speed varies with its host by up to 2x within a day, which the
+    load average does not show; this reading, taken before and after each backend,
+    tells runs on a slow host from slow code.
+    """
+    times = []
+    for _ in range(15):
+        start = time.perf_counter()
+        sum(range(10**6))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
 
 
 def rate(count: float, seconds: float) -> float:
@@ -854,6 +875,7 @@ def run_backend(name: str, database_url: str, args: argparse.Namespace, work: Pa
     """Every measurement on one database."""
     results = Results(name)
     results.load_start = load_text()
+    results.cpu_start = cpu_reference()
     started = time.perf_counter()
     run_flask(database_url, "init-db")
     for email, label in ((PUSH_REP, "Rep Push"), (SLICE_REP, "Rep Slice")):
@@ -936,6 +958,7 @@ def run_backend(name: str, database_url: str, args: argparse.Namespace, work: Pa
     finally:
         engine.dispose()
     results.load_end = load_text()
+    results.cpu_end = cpu_reference()
     return results
 
 
