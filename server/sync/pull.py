@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 import orjson
-from sqlalchemy import BigInteger, Select, and_, bindparam, func, select
+from sqlalchemy import BigInteger, Select, and_, bindparam, func, literal, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from sync.protocol import Cursor, ResyncRequired
@@ -102,35 +102,91 @@ def _puts(reader: sqljson.Reader, rows: Sequence[Any]) -> list[Entry]:
     ]
 
 
-def _shown(model: type, user: User) -> ColumnElement[bool]:
-    """SQL: the record exists, is live and hangs under an account ``user`` sees now."""
+def _shown(model: type, visible: Select) -> ColumnElement[bool]:
+    """SQL: the record exists, is live and hangs under an account of ``visible`` (ids)."""
     shown = and_(model.id.is_not(None), model.deleted_at.is_(None))
     account_column = model.id if model is Account else getattr(model, "account_id", None)
     if account_column is None:  # shared reference data (custom field definitions)
         return shown
-    return and_(shown, account_column.in_(access.visible_account_ids(user)))
+    return and_(shown, account_column.in_(visible))
 
 
-def _latest_statement(entity: str, user: User, in_page: Sequence[ColumnElement[bool]]) -> Select:
-    """Each record of ``entity`` changed in the page, by its last change in the page.
+@dataclass(frozen=True)
+class _Latest:
+    """The statements that read the records changed in a page, by their last change.
 
-    The database finds each record's last change in the page, reads the record, decides
-    whether the user sees it (``shown``; else a tombstone) and writes its JSON.
+    For each record the database finds its last change in the page, reads the record,
+    decides whether the user sees it (``shown``; else a tombstone) and writes its JSON.
+    Entities whose JSON the database writes whole (no column for Python) are read
+    ``together``, in one statement over the page's changes grouped once (``ord`` is the
+    index of the entity in ``together_entities``); the others ``apart``, one statement each.
     """
-    reader = _reader(entity)
-    latest = (
-        select(ChangeRow.record_id, func.max(ChangeRow.seq).label("last_seq"))
-        # (The seq range, not the entity, must choose the changes read: hence ``unindexed``.)
-        .where(*in_page, unindexed(ChangeRow.entity) == entity)
-        .group_by(ChangeRow.record_id)
-        .subquery("latest")
-    )
-    return reader.select_latest(latest, _shown(reader.model, user))
+
+    together_entities: tuple[str, ...]
+    together: Select
+    apart: dict[str, Select]
+
+    @classmethod
+    def build(cls, user: User, in_page: Sequence[ColumnElement[bool]]) -> _Latest:
+        """The statements for ``user`` over the changes ``in_page`` selects."""
+        entities = [e for e in BOOTSTRAP_ORDER if model_and_schema(e) is not None]
+        together_entities = tuple(e for e in entities if not _reader(e).extra)
+        page = (
+            select(ChangeRow.entity, ChangeRow.record_id, func.max(ChangeRow.seq).label("last_seq"))
+            .where(*in_page)
+            .group_by(ChangeRow.entity, ChangeRow.record_id)
+            .cte("page")
+        )
+        visible = access.visible_account_ids(user).cte("visible")
+        branches = []
+        for index, entity in enumerate(together_entities):
+            reader = _reader(entity)
+            latest = (
+                select(page.c.record_id, page.c.last_seq)
+                .where(page.c.entity == entity)
+                .subquery(f"latest_{index}")
+            )
+            shown = _shown(reader.model, select(visible.c.id))
+            branches.append(reader.select_latest(latest, shown, literal(index).label("ord")))
+        together = union_all(*branches).subquery("together")
+        apart = {}
+        for entity in entities:
+            if entity in together_entities:
+                continue
+            reader = _reader(entity)
+            latest = (
+                select(ChangeRow.record_id, func.max(ChangeRow.seq).label("last_seq"))
+                # (The seq range, not the entity, must choose the changes read: ``unindexed``.)
+                .where(*in_page, unindexed(ChangeRow.entity) == entity)
+                .group_by(ChangeRow.record_id)
+                .subquery("latest")
+            )
+            shown = _shown(reader.model, access.visible_account_ids(user))
+            stmt = reader.select_latest(latest, shown)
+            apart[entity] = stmt.order_by(stmt.selected_columns.last_seq)
+        return cls(
+            together_entities,
+            select(together).order_by(together.c.ord, together.c.last_seq),
+            apart,
+        )
+
+    def entries(self, present: Collection[str], bounds: dict[str, int]) -> list[Entry]:
+        """The entries of the page's records, parents first, each entity in change order."""
+        rows: dict[str, list[Any]] = defaultdict(list)
+        if any(entity in present for entity in self.together_entities):
+            for row in db.session.execute(self.together, bounds):
+                rows[self.together_entities[row.ord]].append(row)
+        out: list[Entry] = []
+        for entity in BOOTSTRAP_ORDER:  # parents before children
+            if entity in self.apart and entity in present:
+                rows[entity] = db.session.execute(self.apart[entity], bounds).all()
+            if rows.get(entity):
+                out.extend(_entries(entity, rows[entity]))
+        return out
 
 
-def _latest_entries(entity: str, stmt: Select, bounds: dict[str, int]) -> list[Entry]:
-    """Entries of the rows of a :func:`_latest_statement`: put when shown, else delete."""
-    rows = db.session.execute(stmt, bounds).all()
+def _entries(entity: str, rows: Sequence[Any]) -> list[Entry]:
+    """Entries of rows of :class:`_Latest`: put when shown, else delete."""
     shown = [row for row in rows if row.shown]
     puts = iter(_puts(_reader(entity), shown))
     return [next(puts) if row.shown else Entry(entity, row.id, "delete") for row in rows]
@@ -162,8 +218,8 @@ class _Queries:
     moves: Select
     #: The condition of a visible change (for the statements made on the fly).
     condition: ColumnElement[bool]
-    #: Per entity, :func:`_latest_statement` over the page.
-    latest: dict[str, Select]
+    #: The records changed in the page.
+    latest: _Latest
 
     @classmethod
     def build(cls, user: User) -> _Queries:
@@ -187,11 +243,7 @@ class _Queries:
             .where(*in_page, ChangeRow.old_owner_id.is_not(None))
             .order_by(ChangeRow.seq),
             condition=condition,
-            latest={
-                entity: _latest_statement(entity, user, in_page)
-                for entity in BOOTSTRAP_ORDER
-                if model_and_schema(entity) is not None
-            },
+            latest=_Latest.build(user, in_page),
         )
 
 
@@ -299,12 +351,9 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
         ):
             moved[account_id].add((entity, str(record_id)))
         unmoved = ChangeRow.account_id.is_(None) | ChangeRow.account_id.not_in(list(moves))
-        latest = {e: _latest_statement(e, user, [*in_page, unmoved]) for e in latest}
+        latest = _Latest.build(user, [*in_page, unmoved])
 
-    entries: list[Entry] = []
-    for entity in BOOTSTRAP_ORDER:  # parents before children
-        if entity in summary and entity in latest:
-            entries.extend(_latest_entries(entity, latest[entity], bounds))
+    entries = latest.entries(summary, bounds)
     gone = [uuid.UUID(e.id) for e in entries if e.entity == "account" and e.op == "delete"]
     if gone:
         entries.extend(_orphaned(gone, {(e.entity, e.id) for e in entries}))

@@ -225,20 +225,20 @@ class Reader:
             stmt = stmt.select_from(self.model).join(self.lateral, true())
         return stmt
 
-    def select_latest(self, latest: Any, shown: Any) -> Select:
-        """The records ``latest`` names (``record_id``, ``last_seq``), in that order.
+    def select_latest(self, latest: Any, shown: Any, *more: Any) -> Select:
+        """The records ``latest`` names (``record_id``, ``last_seq``), unordered.
 
         Every row of ``latest`` gives a row, those whose record is gone too: ``id`` is
-        ``latest``'s record id as text, and ``shown`` (a condition on the model) is
-        false or NULL where the record is missing.
+        ``latest``'s record id as text, ``shown`` (a condition on the model) is false or
+        NULL where the record is missing, and ``last_seq`` and ``more`` come before the
+        JSON (:meth:`_columns`).
         """
         model = self.model
         joined = latest.outerjoin(model, model.id == latest.c.record_id)
         if self.lateral is not None:
             joined = joined.join(self.lateral, true())
-        columns = (shown.label("shown"),)
-        stmt = self._columns(self.text_id(latest.c.record_id), columns).select_from(joined)
-        return stmt.order_by(latest.c.last_seq)
+        columns = (shown.label("shown"), latest.c.last_seq, *more)
+        return self._columns(self.text_id(latest.c.record_id), columns).select_from(joined)
 
     def _columns(self, text_id: Any, columns: Sequence[Any]) -> Select:
         """The select list: id as text, version, ``columns``, the JSON, the extra columns."""
