@@ -123,7 +123,7 @@ class _Latest:
     """
 
     together_entities: tuple[str, ...]
-    together: Select
+    together: Select | None
     apart: dict[str, Select]
 
     @classmethod
@@ -148,7 +148,7 @@ class _Latest:
             )
             shown = _shown(reader.model, select(visible.c.id))
             branches.append(reader.select_latest(latest, shown, literal(index).label("ord")))
-        together = union_all(*branches).subquery("together")
+        together = union_all(*branches).subquery("together") if branches else None
         apart = {}
         for entity in entities:
             if entity in together_entities:
@@ -164,16 +164,15 @@ class _Latest:
             shown = _shown(reader.model, access.visible_account_ids(user))
             stmt = reader.select_latest(latest, shown)
             apart[entity] = stmt.order_by(stmt.selected_columns.last_seq)
-        return cls(
-            together_entities,
-            select(together).order_by(together.c.ord, together.c.last_seq),
-            apart,
-        )
+        if together is None:
+            return cls((), None, apart)
+        ordered = select(together).order_by(together.c.ord, together.c.last_seq)
+        return cls(together_entities, ordered, apart)
 
     def entries(self, present: Collection[str], bounds: dict[str, int]) -> list[Entry]:
         """The entries of the page's records, parents first, each entity in change order."""
         rows: dict[str, list[Any]] = defaultdict(list)
-        if any(entity in present for entity in self.together_entities):
+        if self.together is not None and any(e in present for e in self.together_entities):
             for row in db.session.execute(self.together, bounds):
                 rows[self.together_entities[row.ord]].append(row)
         out: list[Entry] = []
