@@ -11,9 +11,11 @@ import orjson
 from sqlalchemy import select, update
 
 from server.accounts.models import Account
+from server.auth.models import User
 from server.extensions import db
 from server.interactions.models import Interaction
-from server.sync import serialize, sqljson
+from server.notes.models import Note
+from server.sync import pull, serialize, sqljson
 from server.sync.api import _json
 from server.sync.entities import BOOTSTRAP_ORDER, model_and_schema, schema_class
 from server.sync.pull import _puts, _reader
@@ -346,3 +348,38 @@ def test_a_record_written_in_several_json_calls_is_one_object(app, client, team,
         objects = db.session.scalars(select(model).order_by(model.id)).all()
         for document, record in zip(chunked.documents(rows), objects, strict=True):
             _identical(json.loads(orjson.dumps(document)), schema.dump(record))
+
+
+def test_a_pull_page_reads_entities_together_as_it_would_apart(app, client, team):
+    """The one UNION statement over every entity gives the entries of one statement each.
+
+    Every entity, awkward values, a deleted record (a tombstone) and another rep's records
+    (not in the page): same entries, same order, same JSON.
+    """
+    _every_entity(client, team)
+    create(client, team.rep_b, "/api/accounts", account_body(siret=None, name="Ailleurs"))
+    with app.app_context():
+        _awkward_values(client, team)
+        note = db.session.scalars(select(Note).order_by(Note.id)).first()
+        assert note is not None
+        path = f"/api/notes/{note.id}"
+        etag = client.get(path, headers=team.rep_a.headers).headers["ETag"]
+        r = client.delete(path, headers={**team.rep_a.headers, "If-Match": etag})
+        assert r.status_code == 204, r.get_json()
+        user = db.session.get(User, team.rep_a.id)
+        in_page = pull._in_page(pull._queries(user).condition)
+        together = pull._Latest.build(user, in_page)
+        apart = pull._Latest.build(user, in_page, together=False)
+        assert together.together_entities
+        assert not apart.together_entities
+        bounds = {"after": 0, "until": pull.head_seq()}
+
+        def page(latest: pull._Latest) -> list[tuple[Any, ...]]:
+            entries = latest.entries(set(BOOTSTRAP_ORDER), bounds)
+            return [(e.entity, e.id, e.op, e.version, orjson.dumps(e.data)) for e in entries]
+
+        got, expected = page(together), page(apart)
+        assert got == expected
+        assert {e[0] for e in got} == set(BOOTSTRAP_ORDER)
+        assert ("note", str(note.id), "delete", None, b"null") in got
+        assert "Ailleurs" not in str(got)

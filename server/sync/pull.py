@@ -127,10 +127,15 @@ class _Latest:
     apart: dict[str, Select]
 
     @classmethod
-    def build(cls, user: User, in_page: Sequence[ColumnElement[bool]]) -> _Latest:
-        """The statements for ``user`` over the changes ``in_page`` selects."""
+    def build(
+        cls, user: User, in_page: Sequence[ColumnElement[bool]], *, together: bool = True
+    ) -> _Latest:
+        """The statements for ``user`` over the changes ``in_page`` selects.
+
+        ``together=False`` reads every entity apart (the tests compare both ways).
+        """
         entities = [e for e in BOOTSTRAP_ORDER if model_and_schema(e) is not None]
-        together_entities = tuple(e for e in entities if not _reader(e).extra)
+        together_entities = tuple(e for e in entities if together and not _reader(e).extra)
         page = (
             select(ChangeRow.entity, ChangeRow.record_id, func.max(ChangeRow.seq).label("last_seq"))
             .where(*in_page)
@@ -148,7 +153,7 @@ class _Latest:
             )
             shown = _shown(reader.model, select(visible.c.id))
             branches.append(reader.select_latest(latest, shown, literal(index).label("ord")))
-        together = union_all(*branches).subquery("together") if branches else None
+        union = union_all(*branches).subquery("together") if branches else None
         apart = {}
         for entity in entities:
             if entity in together_entities:
@@ -164,9 +169,9 @@ class _Latest:
             shown = _shown(reader.model, access.visible_account_ids(user))
             stmt = reader.select_latest(latest, shown)
             apart[entity] = stmt.order_by(stmt.selected_columns.last_seq)
-        if together is None:
+        if union is None:
             return cls((), None, apart)
-        ordered = select(together).order_by(together.c.ord, together.c.last_seq)
+        ordered = select(union).order_by(union.c.ord, union.c.last_seq)
         return cls(together_entities, ordered, apart)
 
     def entries(self, present: Collection[str], bounds: dict[str, int]) -> list[Entry]:
