@@ -9,7 +9,19 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 import orjson
-from sqlalchemy import BigInteger, Select, and_, bindparam, func, literal, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from sync.protocol import Cursor, ResyncRequired
@@ -125,6 +137,8 @@ class _Latest:
     together_entities: tuple[str, ...]
     together: Select | None
     apart: dict[str, Select]
+    #: Entities read together whose columns for Python come packed (``Reader.unpack``).
+    packed: frozenset[str]
 
     @classmethod
     def build(
@@ -135,7 +149,12 @@ class _Latest:
         ``together=False`` reads every entity apart (the tests compare both ways).
         """
         entities = [e for e in BOOTSTRAP_ORDER if model_and_schema(e) is not None]
-        together_entities = tuple(e for e in entities if together and not _reader(e).extra)
+        packed = {e: _reader(e).packed_extra() for e in entities}
+        together_entities = tuple(
+            e for e in entities if together and (not _reader(e).extra or packed[e] is not None)
+        )
+        # Columns for Python, packed in one column (``extra``) where an entity has some.
+        any_packed = any(packed[e] is not None for e in together_entities)
         page = (
             select(ChangeRow.entity, ChangeRow.record_id, func.max(ChangeRow.seq).label("last_seq"))
             .where(*in_page)
@@ -152,7 +171,11 @@ class _Latest:
                 .subquery(f"latest_{index}")
             )
             shown = _shown(reader.model, select(visible.c.id))
-            branches.append(reader.select_latest(latest, shown, literal(index).label("ord")))
+            more = [literal(index).label("ord")]
+            if any_packed:
+                extra = packed[entity] if packed[entity] is not None else cast(null(), Text)
+                more.append(extra.label("extra"))
+            branches.append(reader.select_latest(latest, shown, *more, with_extra=False))
         union = union_all(*branches).subquery("together") if branches else None
         apart = {}
         for entity in entities:
@@ -170,9 +193,10 @@ class _Latest:
             stmt = reader.select_latest(latest, shown)
             apart[entity] = stmt.order_by(stmt.selected_columns.last_seq)
         if union is None:
-            return cls((), None, apart)
+            return cls((), None, apart, frozenset())
         ordered = select(union).order_by(union.c.ord, union.c.last_seq)
-        return cls(together_entities, ordered, apart)
+        unpacked = frozenset(e for e in together_entities if packed[e] is not None)
+        return cls(together_entities, ordered, apart, unpacked)
 
     def entries(self, present: Collection[str], bounds: dict[str, int]) -> list[Entry]:
         """The entries of the page's records, parents first, each entity in change order."""
@@ -185,7 +209,10 @@ class _Latest:
             if entity in self.apart and entity in present:
                 rows[entity] = db.session.execute(self.apart[entity], bounds).all()
             if rows.get(entity):
-                out.extend(_entries(entity, rows[entity]))
+                found = rows[entity]
+                if entity in self.packed:
+                    found = _reader(entity).unpack(found)
+                out.extend(_entries(entity, found))
         return out
 
 

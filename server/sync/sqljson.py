@@ -23,6 +23,7 @@ on both databases.
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 from collections.abc import Sequence
@@ -225,25 +226,59 @@ class Reader:
             stmt = stmt.select_from(self.model).join(self.lateral, true())
         return stmt
 
-    def select_latest(self, latest: Any, shown: Any, *more: Any) -> Select:
+    def select_latest(self, latest: Any, shown: Any, *more: Any, with_extra: bool = True) -> Select:
         """The records ``latest`` names (``record_id``, ``last_seq``), unordered.
 
         Every row of ``latest`` gives a row, those whose record is gone too: ``id`` is
         ``latest``'s record id as text, ``shown`` (a condition on the model) is false or
         NULL where the record is missing, and ``last_seq`` and ``more`` come before the
-        JSON (:meth:`_columns`).
+        JSON (:meth:`_columns`); ``with_extra=False`` leaves the extra columns out (they
+        come packed, :meth:`packed_extra`).
         """
         model = self.model
         joined = latest.outerjoin(model, model.id == latest.c.record_id)
         if self.lateral is not None:
             joined = joined.join(self.lateral, true())
         columns = (shown.label("shown"), latest.c.last_seq, *more)
-        return self._columns(self.text_id(latest.c.record_id), columns).select_from(joined)
+        text_id = self.text_id(latest.c.record_id)
+        return self._columns(text_id, columns, with_extra=with_extra).select_from(joined)
 
-    def _columns(self, text_id: Any, columns: Sequence[Any]) -> Select:
+    def packed_extra(self) -> Any | None:
+        """The extra columns as one JSON array (text), or None when they cannot go so.
+
+        With them packed, an entity with columns for Python is read in the same statement
+        as the others (``pull._Latest``). Only on PostgreSQL, and only text, integer and
+        float columns: PostgreSQL writes a float8 with the fewest digits that give it
+        back exactly (``extra_float_digits`` 1, its default since version 12), as
+        Python's ``repr``; SQLite's JSON writer keeps 15 digits.
+        """
+        if self.dialect != "postgresql" or not self.extra:
+            return None
+        if not all(isinstance(c.type, String | Integer | Float) for c in self.extra):
+            return None  # (money: a Numeric that is no Float; booleans, dates, JSON)
+        return cast(func.json_build_array(*self.extra), Text)
+
+    def unpack(self, rows: Sequence[Any]) -> list[Any]:
+        """Rows read with :meth:`packed_extra` (as ``extra``), its columns unpacked.
+
+        The rows then read as those of :meth:`select`: ``id``, ``version``, ``shown``,
+        ``json`` and each extra column by its name.
+        """
+        view = _row_view(tuple(c.key for c in self.extra))
+        floats = [i for i, c in enumerate(self.extra) if isinstance(c.type, Float)]
+        out = []
+        for row in rows:
+            values = [None] * len(self.extra) if row.extra is None else orjson.loads(row.extra)
+            for index in floats:  # a whole float arrives as a JSON integer (45)
+                if values[index] is not None:
+                    values[index] = float(values[index])
+            out.append(view(row.id, row.version, row.shown, row.json, *values))
+        return out
+
+    def _columns(self, text_id: Any, columns: Sequence[Any], *, with_extra: bool = True) -> Select:
         """The select list: id as text, version, ``columns``, the JSON, the extra columns."""
         taken = {"id", "version", *(c.key for c in columns)}
-        extra = [c for c in self.extra if c.key not in taken]
+        extra = [c for c in self.extra if c.key not in taken] if with_extra else []
         return select(
             text_id.label("id"), self.model.version, *columns, self.json.label("json"), *extra
         )
@@ -254,6 +289,12 @@ class Reader:
             return [orjson.Fragment(row.json) for row in rows]
         dumped = serialize.dump_rows(self.entity, self.schema_class, rows, only=self.python_fields)
         return [_merge(row.json, data) for row, data in dumped]
+
+
+@functools.cache
+def _row_view(keys: tuple[str, ...]) -> type:
+    """A named tuple of a page row (id, version, shown, json) and the extra columns ``keys``."""
+    return collections.namedtuple("RowView", ("id", "version", "shown", "json", *keys))  # type: ignore[misc]
 
 
 def _merge(text: str | bytes, data: dict[str, Any]) -> orjson.Fragment:
