@@ -264,3 +264,21 @@ def test_pages_are_compressed_with_the_best_encoding_the_client_accepts(client, 
         assert r.headers["Content-Encoding"] == chosen, accept
         assert len(r.data) < len(plain.data) / 3
         assert orjson.loads(decoders[chosen](r.data)) == expected
+
+
+def test_a_worker_keeps_the_pull_statements_of_a_bounded_number_of_users(
+    app, client, team, monkeypatch
+):
+    """Statements are kept per user and built once, never for more users than the bound."""
+    from server.sync import pull
+
+    monkeypatch.setattr(pull, "_QUERIES", {})
+    monkeypatch.setattr(pull, "_QUERIES_KEPT", 2)
+    with app.app_context():
+        users = [db.session.get(User, p.id) for p in (team.rep_a, team.rep_b, team.manager)]
+        first = pull._queries(users[0])
+        assert pull._queries(users[0]) is first  # built once
+        for user in users:
+            pull._queries(user)
+            assert len(pull._QUERIES) <= 2
+        assert pull._queries(users[0]) is not first  # forgotten, built again

@@ -287,9 +287,11 @@ def _in_page(condition: ColumnElement[bool]) -> list[ColumnElement[bool]]:
     ]
 
 
-#: ``_Queries`` by (database, user, role, team): a worker's recent pullers.
+#: ``_Queries`` by (database, user, role, team): a worker's recent pullers. About 320 KiB
+#: each (tracemalloc), so a worker keeps at most ``_QUERIES_KEPT`` users' (~10 MB) and
+#: starts afresh when full; building them again takes a few milliseconds.
 _QUERIES: dict[tuple[Any, ...], _Queries] = {}
-_QUERIES_KEPT = 256
+_QUERIES_KEPT = 32
 
 
 def _queries(user: User) -> _Queries:
