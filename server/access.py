@@ -27,14 +27,19 @@ from .records import SyncedRecord
 R = TypeVar("R", bound=SyncedRecord)
 
 
-def owner_ids_clause(user: User, *, by_id: bool = False) -> ColumnElement[bool] | None:
+def owner_ids_clause(
+    user: User, *, by_id: bool = False, column: Any = None
+) -> ColumnElement[bool] | None:
     """Condition on ``Account.owner_id`` for what ``user`` may see; None means everything.
 
-    ``by_id``: as in :func:`scoped`.
+    ``by_id``: as in :func:`scoped`. ``column``: the same test on another column holding
+    an owner (a change row's former owner, for a pull).
     """
     if user.role == Role.ADMIN:
         return None
-    owner_id = unindexed(Account.owner_id) if by_id else Account.owner_id
+    owner_id = Account.owner_id if column is None else column
+    if by_id:
+        owner_id = unindexed(owner_id)
     if user.role == Role.MANAGER and user.team_id is not None:
         team = select(User.id).where(User.team_id == user.team_id)
         return owner_id.in_(team)
@@ -131,17 +136,20 @@ def prefetch_accounts(account_ids: Iterable[Any]) -> None:
         batch.answers[("account", account_id)] = found.get(account_id)
 
 
-def _owner_ids(batch: memo.Memo, user: User) -> set[uuid.UUID] | None:
+def owner_ids(user: User) -> set[uuid.UUID] | None:
     """Owners whose accounts ``user`` sees (None: all), as :func:`owner_ids_clause` says."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.MANAGER and user.team_id is not None:
+        return set(db.session.scalars(select(User.id).where(User.team_id == user.team_id)))
+    return {user.id}
+
+
+def _owner_ids(batch: memo.Memo, user: User) -> set[uuid.UUID] | None:
+    """:func:`owner_ids`, asked once per batch."""
     key = ("owners", user.id)
     if key not in batch.answers:
-        if user.role == Role.ADMIN:
-            owners = None
-        elif user.role == Role.MANAGER and user.team_id is not None:
-            owners = set(db.session.scalars(select(User.id).where(User.team_id == user.team_id)))
-        else:
-            owners = {user.id}
-        batch.answers[key] = owners
+        batch.answers[key] = owner_ids(user)
     return batch.answers[key]
 
 

@@ -28,7 +28,7 @@ from sync.protocol import Cursor, ResyncRequired
 
 from .. import access
 from ..accounts.models import Account
-from ..auth.models import Role, User
+from ..auth.models import User
 from ..dbfuncs import among, unindexed
 from ..extensions import db
 from . import sqljson
@@ -82,21 +82,6 @@ def purge_horizon() -> int:
     """Changes up to this seq were purged: older cursors must resync."""
     state = db.session.get(SyncState, 1)
     return state.purged_through_seq if state else 0
-
-
-def _owner_set(user: User) -> set[uuid.UUID] | None:
-    """Owners whose accounts ``user`` sees; None for everyone (admin)."""
-    if user.role == Role.ADMIN:
-        return None
-    if user.role == Role.MANAGER and user.team_id is not None:
-        return set(db.session.scalars(select(User.id).where(User.team_id == user.team_id)))
-    return {user.id}
-
-
-def _visible_account_ids(user: User, ids: set[uuid.UUID] | Select) -> set[uuid.UUID]:
-    """Which of ``ids`` (a set, or a select of ids) are live accounts in ``user``'s scope now."""
-    stmt = access.scoped(select(Account.id).where(Account.id.in_(ids)), Account, user)
-    return set(db.session.scalars(stmt))
 
 
 def _reader(entity: str) -> sqljson.Reader:
@@ -223,15 +208,6 @@ def _entries(entity: str, rows: Sequence[Any]) -> list[Entry]:
     return [next(puts) if row.shown else Entry(entity, row.id, "delete") for row in rows]
 
 
-def _owner_clause(column: Any, user: User) -> ColumnElement[bool] | None:
-    """SQL: ``column`` is an owner whose accounts ``user`` sees (None: everyone, admin)."""
-    if user.role == Role.ADMIN:
-        return None
-    if user.role == Role.MANAGER and user.team_id is not None:
-        return column.in_(select(User.id).where(User.team_id == user.team_id))
-    return column == user.id
-
-
 @dataclass(frozen=True)
 class _Queries:
     """The statements of a user's pull pages.
@@ -257,7 +233,7 @@ class _Queries:
         """The statements of ``user``'s pages."""
         in_scope = access.account_ids_in_scope(user, include_deleted=True)
         condition = ChangeRow.account_id.in_(in_scope) | ChangeRow.account_id.is_(None)
-        reassigned = _owner_clause(ChangeRow.old_owner_id, user)
+        reassigned = access.owner_ids_clause(user, column=ChangeRow.old_owner_id)
         if reassigned is not None:  # an account leaving the user's scope
             condition = condition | reassigned
         in_page = _in_page(condition)
@@ -366,7 +342,7 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
     summary: dict[str, int] = dict(db.session.execute(queries.summary, bounds).all())
     latest = queries.latest
     moves: dict[uuid.UUID, str] = {}
-    owners = _owner_set(user) if any(summary.values()) else None
+    owners = access.owner_ids(user) if any(summary.values()) else None
     if owners is not None:  # reassignments in the page: accounts entering or leaving
         for record_id, old_owner_id, new_owner_id in db.session.execute(queries.moves, bounds):
             before, after = old_owner_id in owners, new_owner_id in owners
@@ -391,7 +367,7 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
     if gone:
         entries.extend(_orphaned(gone, {(e.entity, e.id) for e in entries}))
     for account_id, move in moves.items():
-        if move == "enter" and account_id in _visible_account_ids(user, {account_id}):
+        if move == "enter" and access.can_see_account(user, account_id):
             subtree = _subtree(account_id)
             entries.extend(subtree)
             # Left and back within this page: the device never saw the drop and still

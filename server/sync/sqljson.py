@@ -216,12 +216,12 @@ class Reader:
         """
         return cast(column, Text) if self.dialect == "postgresql" else _hyphenated(column)
 
-    def select(self, *columns: Any) -> Select:
-        """``SELECT id, version, columns, json, extra FROM model`` (and its LATERAL row).
+    def select(self) -> Select:
+        """``SELECT id, version, json, extra FROM model`` (and its LATERAL row).
 
         ``id`` is the record's id as text (:meth:`text_id`).
         """
-        stmt = self._columns(self.text_id(self.model.id), columns)
+        stmt = self._columns(self.text_id(self.model.id), ())
         if self.lateral is not None:
             stmt = stmt.select_from(self.model).join(self.lateral, true())
         return stmt
