@@ -65,6 +65,23 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def ensure_stored_documents(connection):
+    """At the head: the triggers that keep each synced record's JSON match the code.
+
+    They are generated from the models and schemas (server/sync/docs.py), so they are
+    made here, after the last migration, rather than frozen in one.
+    """
+    from alembic.script import ScriptDirectory
+
+    from server.sync import docs
+
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    if set(context.get_context().get_current_heads()) == heads:
+        done = docs.ensure(connection)
+        if done:
+            logger.info("Stored documents rewritten for: %s", ", ".join(done))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -101,6 +118,7 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            ensure_stored_documents(connection)
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()

@@ -33,12 +33,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import api, commands, errors, models, newrows, web
     from .auth import tokens
-    from .sync import changelog, retention
+    from .sync import changelog, docs, retention
 
     models.load_all()
     errors.init_app(app)
     newrows.init_app(app)  # before the change log: queued rows go in before its lock
     changelog.init_app(app)
+    docs.init_app()  # create_all installs the triggers that keep each record's JSON
     retention.init_app(app)
     tokens.init_app(app)
     api.init_app(app)

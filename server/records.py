@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy import Integer
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy import Integer, Text
+from sqlalchemy.orm import Mapped, Unmapped, declared_attr, mapped_column, unmapped_column
 
 from . import memo, newrows
 from .dbtypes import UTCDateTime, utcnow
@@ -45,6 +45,10 @@ class SyncedRecord:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The record's JSON as sync pages send it, written by the database itself whenever
+    #: the row is (``server.sync.docs``). A column of the table the ORM does not map: it
+    #: neither reads nor writes it.
+    doc: Unmapped[str | None] = unmapped_column(Text)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy declared_attr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from alembic.autogenerate import compare_metadata
@@ -11,6 +12,7 @@ from sqlalchemy import inspect, text
 
 from server import create_app
 from server.extensions import db
+from server.sync import docs
 
 
 def test_migrations_match_models_and_downgrade_cleanly(empty_database_url: str) -> None:
@@ -23,9 +25,17 @@ def test_migrations_match_models_and_downgrade_cleanly(empty_database_url: str) 
                 MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
             )
         assert diff == [], f"models and migrations differ: {diff}"
+        with db.engine.connect() as conn:
+            assert docs._missing(conn) == []  # the head has every stored-document trigger
+            assert len(docs._installed(conn)) >= 10
         downgrade(revision="base")
         tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()
+        with db.engine.connect() as conn:
+            assert docs._installed(conn) == {}
+            if conn.dialect.name == "postgresql":
+                functions = "SELECT count(*) FROM pg_proc WHERE proname LIKE 'tournee_doc_%'"
+                assert conn.execute(text(functions)).scalar_one() == 0
         db.engine.dispose()
 
 
@@ -69,3 +79,45 @@ def test_contact_search_text_migration_fills_existing_rows(empty_database_url: s
             value = conn.execute(text("SELECT search_text FROM contacts")).scalar_one()
         assert value == "helene dupre"
         db.engine.dispose()
+
+
+def test_reaching_the_head_writes_the_documents_of_existing_rows(empty_database_url: str) -> None:
+    """Rows written before the stored documents existed get theirs when the head is reached."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0005_interaction_presence")
+        account_id, user_id = uuid.uuid4(), uuid.uuid4()
+        ids = {"a": account_id.hex, "u": user_id.hex}
+        if db.engine.dialect.name == "postgresql":
+            ids = {k: str(uuid.UUID(v)) for k, v in ids.items()}
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, role, password_hash, active, created_at)"
+                    " VALUES (:u, 'r@x.fr', 'R', 'rep', 'x', true, '2026-01-01 00:00:00+00:00')"
+                ),
+                ids,
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO accounts (id, created_at, updated_at, version, kind, name,"
+                    " country, status, owner_id, tags, custom, search_text)"
+                    " VALUES (:a, '2026-01-01 08:00:00.250000+00:00',"
+                    " '2026-01-01 08:00:00+00:00', 3, 'company', 'Épicerie Zoé', 'FR',"
+                    " 'client', :u, '[\"bio\"]', '{}', 'epicerie zoe')"
+                ),
+                ids,
+            )
+        upgrade()
+        docs.forget()
+        assert docs.current()
+        with db.engine.connect() as conn:
+            stored = conn.execute(text("SELECT doc FROM accounts")).scalar_one()
+        document = json.loads(stored)
+        assert document["id"] == str(account_id)
+        assert document["name"] == "Épicerie Zoé"
+        assert document["version"] == 3
+        assert document["tags"] == ["bio"]
+        assert document["created_at"] == "2026-01-01T08:00:00.250000+00:00"
+        db.engine.dispose()
+    docs.forget()

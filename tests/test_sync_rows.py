@@ -8,6 +8,7 @@ and, for an account, the same first status change: only ids and clock readings d
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC
 from typing import Any
@@ -37,7 +38,11 @@ def stored(table_name: str, record_id: Any, key: str = "id") -> list[dict[str, A
     rows = db.session.execute(
         select(*columns, *nulls).where(table.c[key] == uuid.UUID(str(record_id)))
     )
-    return [{k: v for k, v in row._mapping.items() if k.split(" ")[0] not in OWN} for row in rows]
+    out = [{k: v for k, v in row._mapping.items() if k.split(" ")[0] not in OWN} for row in rows]
+    for row in out:  # the stored document (server.sync.docs) holds the id and clock readings
+        if row.get("doc") is not None:
+            row["doc"] = {k: v for k, v in json.loads(row["doc"]).items() if k not in OWN}
+    return out
 
 
 def change_fields(record_id: Any) -> dict[str, Any]:

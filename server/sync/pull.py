@@ -31,7 +31,7 @@ from ..accounts.models import Account
 from ..auth.models import User
 from ..dbfuncs import among, unindexed
 from ..extensions import db
-from . import sqljson
+from . import docs, sqljson
 from .entities import BOOTSTRAP_ORDER, CHILD_ENTITIES, model_and_schema, schema_class
 from .models import ChangeRow, SyncState
 
@@ -87,7 +87,8 @@ def purge_horizon() -> int:
 def _reader(entity: str) -> sqljson.Reader:
     """How to read ``entity``'s records with their REST JSON on this database."""
     model = model_and_schema(entity)[0]  # type: ignore[index]
-    return sqljson.reader(entity, model, schema_class(entity), db.engine.dialect.name)
+    dialect = db.engine.dialect.name
+    return sqljson.reader(entity, model, schema_class(entity), dialect, docs.current())
 
 
 def _puts(reader: sqljson.Reader, rows: Sequence[Any]) -> list[Entry]:
@@ -272,7 +273,7 @@ _QUERIES_KEPT = 32
 
 def _queries(user: User) -> _Queries:
     """``user``'s pull statements, built on their first pull in this worker."""
-    key = (db.engine.url, user.id, user.role, user.team_id)
+    key = (db.engine.url, docs.current(), user.id, user.role, user.team_id)
     found = _QUERIES.get(key)
     if found is None:
         if len(_QUERIES) >= _QUERIES_KEPT:

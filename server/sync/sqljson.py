@@ -19,6 +19,10 @@ Floats are the same numbers, not always the same characters: PostgreSQL writes `
 where Python writes ``45.0``, as JavaScript would (``JSON.parse`` makes one number).
 ``tests/test_sync_serialize.py`` compares pages with ``schema.dump`` for every entity,
 on both databases.
+
+The same expression (:func:`document`) is what triggers store in each row's ``doc``
+column as the row is written (:mod:`server.sync.docs`): pages read ``doc`` when those
+triggers are current (``reader(..., stored=True)``), else write the JSON as they read.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from __future__ import annotations
 import collections
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +55,7 @@ from sqlalchemy import (
     func,
     inspect,
     literal,
+    literal_column,
     select,
     true,
     type_coerce,
@@ -61,6 +66,9 @@ from . import serialize
 
 #: Pairs per ``json_object`` call: SQLite takes at most 127 arguments by default.
 _PAIRS_PER_CALL = 50
+
+#: How a plan reads a column: the table's column object -> the SQL that reads it.
+Column = Callable[[Any], Any]
 
 
 def _is_plain(field: fields.Field, base: type[fields.Field]) -> bool:
@@ -180,6 +188,12 @@ def _object(pairs: Sequence[tuple[str, Any]], model: type, dialect: str) -> tupl
         values = select(*(value.label(key) for key, value in pairs)).correlate(model)
         row = values.lateral("record_json")
         return row, cast(func.row_to_json(row.table_valued()), Text)
+    # As bytes: the driver does not decode the text, nor orjson encode it back (a page is MBs).
+    return None, cast(_json_object(pairs), LargeBinary)
+
+
+def _json_object(pairs: Sequence[tuple[str, Any]]) -> Any:
+    """SQLite: the JSON text of an object of (key, SQL value) pairs, in ``json_object`` calls."""
     chunks = [
         func.json_object(*(part for pair in pairs[i : i + _PAIRS_PER_CALL] for part in pair))
         for i in range(0, len(pairs), _PAIRS_PER_CALL)
@@ -187,8 +201,30 @@ def _object(pairs: Sequence[tuple[str, Any]], model: type, dialect: str) -> tupl
     out = chunks[0]
     for chunk in chunks[1:]:  # '{"a":1}' and '{"b":2}' make '{"a":1,"b":2}'
         out = func.substr(out, 1, func.length(out) - 1).concat(",").concat(func.substr(chunk, 2))
-    # As bytes: the driver does not decode the text, nor orjson encode it back (a page is MBs).
-    return None, cast(out, LargeBinary)
+    return out
+
+
+def document(
+    entity: str, model: type, schema_class: type[Schema], dialect: str, column: Column
+) -> Any:
+    """A scalar SQL expression: the JSON text of the fields the database writes.
+
+    What :class:`Reader` reads as ``json`` when it writes the JSON on the fly, with each
+    column read through ``column`` (the table's column object -> SQL): ``NEW.name`` in a
+    trigger (:mod:`server.sync.docs`), which stores it as the record's ``doc``.
+    """
+    pairs = _plan(entity, model, schema_class, dialect, column)[0]
+    if not pairs:
+        return literal("{}", String)
+    if dialect == "postgresql":
+        values = select(*(value.label(key) for key, value in pairs)).subquery("record_json")
+        return select(cast(func.row_to_json(values.table_valued()), Text)).scalar_subquery()
+    return _json_object(pairs)
+
+
+def _qualified(table: str) -> Column:
+    """Read a column as ``"table"."column"``, text that adds no FROM (a correlated read)."""
+    return lambda column: literal_column(f'"{table}"."{column.name}"', type_=column.type)
 
 
 @dataclass(frozen=True)
@@ -312,17 +348,26 @@ def _merge(text: str | bytes, data: dict[str, Any]) -> orjson.Fragment:
     return orjson.Fragment(text[:-1] + b"," + more[1:])
 
 
-@functools.cache
-def reader(entity: str, model: type, schema_class: type[Schema], dialect: str) -> Reader:
-    """The :class:`Reader` of ``entity`` on ``dialect`` (made once)."""
+def _plan(
+    entity: str,
+    model: type,
+    schema_class: type[Schema],
+    dialect: str,
+    column: Column | None = None,
+) -> tuple[list[tuple[str, Any]], set[str], set[str]]:
+    """(key, SQL value) pairs the database writes; fields Python dumps; columns Python reads.
+
+    ``column`` reads a column (default: the model's attribute, for a SELECT).
+    """
     _schema, steps = serialize.plan(schema_class)
-    types = {prop.key: prop.columns[0].type for prop in inspect(model).column_attrs}
+    props = {prop.key: prop.columns[0] for prop in inspect(model).column_attrs}
     pairs, python, reads = [], set(), set()
     for key, attribute, _convert, field, name in steps:
         whole_record = not getattr(field, "_CHECK_ATTRIBUTE", True)
         value = None
-        if not whole_record and attribute in types:
-            value = _sql_value(field, getattr(model, attribute), types[attribute], dialect)
+        if not whole_record and attribute in props:
+            source = getattr(model, attribute) if column is None else column(props[attribute])
+            value = _sql_value(field, source, props[attribute].type, dialect)
         if value is not None:
             pairs.append((key, value))
             continue
@@ -330,8 +375,29 @@ def reader(entity: str, model: type, schema_class: type[Schema], dialect: str) -
         if name in serialize.PER_PAGE.get(entity, ()):
             continue  # read for the whole page by its id
         # A computed field reads what it says it reads (``reads``), else every column.
-        reads.update(getattr(field, "reads", types) if whole_record else (attribute,))
-    lateral, text = _object(pairs, model, dialect)
+        reads.update(getattr(field, "reads", props) if whole_record else (attribute,))
+    return pairs, python, reads
+
+
+@functools.cache
+def reader(
+    entity: str, model: type, schema_class: type[Schema], dialect: str, stored: bool = False
+) -> Reader:
+    """The :class:`Reader` of ``entity`` on ``dialect`` (made once).
+
+    ``stored``: the JSON is the record's ``doc`` column, which the database keeps
+    (:mod:`server.sync.docs`); otherwise the database writes it as it reads the record.
+    """
+    pairs, python, reads = _plan(entity, model, schema_class, dialect)
+    if stored:
+        # A NULL doc (a row written with triggers disabled) is written on the fly: the
+        # database only evaluates the second argument where the first is NULL.
+        table = model.__table__.name
+        on_the_fly = document(entity, model, schema_class, dialect, _qualified(table))
+        doc = func.coalesce(model.__table__.c.doc, on_the_fly)
+        lateral, text = None, (doc if dialect == "postgresql" else cast(doc, LargeBinary))
+    else:
+        lateral, text = _object(pairs, model, dialect)
     reads -= {"id", "version"}  # always selected
     extra = tuple(c for c in serialize.columns_of(model) if c.key in reads)
     return Reader(entity, model, text, lateral, extra, frozenset(python), schema_class, dialect)
