@@ -41,3 +41,26 @@ def test_a_worker_keeps_what_lives_as_long_as_it_out_of_the_collectors_sight():
     assert frozen > 10_000
     assert young == (conf["YOUNG_OBJECTS"], *threshold[1:])
     assert young[0] > threshold[0]
+
+
+def test_a_worker_compiles_the_stored_document_triggers_before_its_first_pull(app):
+    """post_worker_init makes the SQL the first pull compares with the database's triggers."""
+    from types import SimpleNamespace
+
+    from server.extensions import db
+    from server.sync import docs
+
+    hook = runpy.run_path(str(CONF))["post_worker_init"]
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    docs.statements.cache_clear()
+    threshold = gc.get_threshold()
+    try:
+        hook(SimpleNamespace(wsgi=app))
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    assert docs.statements.cache_info().currsize == 1
+    with app.app_context():
+        assert set(docs.statements(dialect)) >= {"accounts", "interactions", "notes"}
+    assert docs.statements.cache_info().hits >= 1
