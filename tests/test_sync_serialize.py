@@ -369,19 +369,35 @@ def test_a_pull_page_reads_entities_together_as_it_would_apart(app, client, team
         user = db.session.get(User, team.rep_a.id)
         in_page = pull._in_page(pull._queries(user).condition)
         together = pull._Latest.build(user, in_page)
+        by_record = pull._Latest.build(user, in_page, encoded=False)
         apart = pull._Latest.build(user, in_page, together=False)
         assert together.together_entities
         assert not apart.together_entities
-        # On PostgreSQL the account's columns for its ``warnings`` come packed as JSON.
-        assert ("account" in together.packed) is (db.engine.dialect.name == "postgresql")
+        postgres = db.engine.dialect.name == "postgresql"
+        # On PostgreSQL the account's columns for its ``warnings`` come packed as JSON,
+        # and the entries of the entities without Python fields come written whole.
+        assert ("account" in together.packed) is postgres
+        assert ("note" in together.encoded) is postgres
+        assert not by_record.encoded
+        assert not {"account", "contact"} & together.encoded
         bounds = {"after": 0, "until": pull.head_seq()}
 
         def page(latest: pull._Latest) -> list[tuple[Any, ...]]:
-            entries = latest.entries(set(BOOTSTRAP_ORDER), bounds)
-            return [(e.entity, e.id, e.op, e.version, orjson.dumps(e.data)) for e in entries]
+            entries = pull.expanded(latest.entries(set(BOOTSTRAP_ORDER), bounds))
+            return [
+                (e.entity, e.id, e.op, e.version, orjson.loads(orjson.dumps(e.data)))
+                for e in entries
+            ]
 
+        chunks = [
+            e
+            for e in together.entries(set(BOOTSTRAP_ORDER), bounds)
+            if isinstance(e, pull.Chunk)
+        ]
+        assert bool(chunks) is postgres
         got, expected = page(together), page(apart)
         assert got == expected
+        assert page(by_record) == expected
         assert {e[0] for e in got} == set(BOOTSTRAP_ORDER)
-        assert ("note", str(note.id), "delete", None, b"null") in got
+        assert ("note", str(note.id), "delete", None, None) in got
         assert "Ailleurs" not in str(got)

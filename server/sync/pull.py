@@ -11,17 +11,21 @@ from typing import Any, Literal, NamedTuple
 import orjson
 from sqlalchemy import (
     BigInteger,
+    Integer,
     Select,
     Text,
     and_,
     bindparam,
+    case,
     cast,
     func,
     literal,
+    literal_column,
     null,
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
 
 from sync.protocol import Cursor, ResyncRequired
@@ -59,13 +63,47 @@ class Entry(NamedTuple):
         return out
 
 
+class Chunk(NamedTuple):
+    """The entries of one entity's records in a page, written by the database as JSON text.
+
+    ``text`` is ``count`` entries' objects separated by commas, in change order: spliced
+    into the page's ``changes`` array as it is (``to_json``), it adds them one by one.
+    """
+
+    entity: str
+    text: str
+    count: int
+
+    def to_json(self) -> orjson.Fragment:
+        """Wire form: the entries themselves."""
+        return orjson.Fragment(self.text)
+
+    def entries(self) -> list[Entry]:
+        """The entries it holds, parsed (for the rare page that needs their ids)."""
+        out = []
+        for item in orjson.loads(f"[{self.text}]"):
+            data = item.get("data")
+            fragment = None if data is None else orjson.Fragment(orjson.dumps(data))
+            out.append(Entry(item["entity"], item["id"], item["op"], item.get("version"), fragment))
+        return out
+
+
+def expanded(entries: Sequence[Entry | Chunk]) -> list[Entry]:
+    """``entries`` with every :class:`Chunk` replaced by the entries it holds."""
+    out: list[Entry] = []
+    for entry in entries:
+        out.extend(entry.entries() if isinstance(entry, Chunk) else (entry,))
+    return out
+
+
 @dataclass(frozen=True)
 class Page:
     """A page of a pull or bootstrap."""
 
     cursor: str
     has_more: bool
-    entries: list[Entry]
+    #: Entries, and chunks of entries the database wrote (:class:`Chunk`).
+    entries: list[Entry | Chunk]
 
 
 def head_seq(horizon: int | None = None) -> int:
@@ -118,6 +156,11 @@ class _Latest:
     Entities whose JSON the database writes whole (no column for Python) are read
     ``together``, in one statement over the page's changes grouped once (``ord`` is the
     index of the entity in ``together_entities``); the others ``apart``, one statement each.
+
+    On PostgreSQL the database also writes the whole entries of the entities with no
+    field for Python (``encoded``): one row per entity, its entries as one text
+    (``string_agg`` in change order, a :class:`Chunk`), so that neither the driver nor
+    Python handles those records one by one.
     """
 
     together_entities: tuple[str, ...]
@@ -125,19 +168,31 @@ class _Latest:
     apart: dict[str, Select]
     #: Entities read together whose columns for Python come packed (``Reader.unpack``).
     packed: frozenset[str]
+    #: Entities read together whose entries come as one :class:`Chunk`.
+    encoded: frozenset[str] = frozenset()
 
     @classmethod
     def build(
-        cls, user: User, in_page: Sequence[ColumnElement[bool]], *, together: bool = True
+        cls,
+        user: User,
+        in_page: Sequence[ColumnElement[bool]],
+        *,
+        together: bool = True,
+        encoded: bool = True,
     ) -> _Latest:
         """The statements for ``user`` over the changes ``in_page`` selects.
 
-        ``together=False`` reads every entity apart (the tests compare both ways).
+        ``together=False`` reads every entity apart, ``encoded=False`` writes no entries
+        in SQL (the tests compare the ways).
         """
         entities = [e for e in BOOTSTRAP_ORDER if model_and_schema(e) is not None]
         packed = {e: _reader(e).packed_extra() for e in entities}
         together_entities = tuple(
             e for e in entities if together and (not _reader(e).extra or packed[e] is not None)
+        )
+        postgres = db.engine.dialect.name == "postgresql"
+        written = frozenset(
+            e for e in together_entities if encoded and postgres and not _reader(e).python_fields
         )
         # Columns for Python, packed in one column (``extra``) where an entity has some.
         any_packed = any(packed[e] is not None for e in together_entities)
@@ -161,7 +216,12 @@ class _Latest:
             if any_packed:
                 extra = packed[entity] if packed[entity] is not None else cast(null(), Text)
                 more.append(extra.label("extra"))
-            branches.append(reader.select_latest(latest, shown, *more, with_extra=False))
+            if written:  # how many entries a row holds: NULL for a record's own row
+                more.append(cast(null(), Integer).label("n"))
+            branch = reader.select_latest(latest, shown, *more, with_extra=False)
+            if entity in written:
+                branch = _written(entity, branch.subquery(f"rows_{index}"))
+            branches.append(branch)
         union = union_all(*branches).subquery("together") if branches else None
         apart = {}
         for entity in entities:
@@ -182,16 +242,24 @@ class _Latest:
             return cls((), None, apart, frozenset())
         ordered = select(union).order_by(union.c.ord, union.c.last_seq)
         unpacked = frozenset(e for e in together_entities if packed[e] is not None)
-        return cls(together_entities, ordered, apart, unpacked)
+        return cls(together_entities, ordered, apart, unpacked, written)
 
-    def entries(self, present: Collection[str], bounds: dict[str, int]) -> list[Entry]:
+    def entries(self, present: Collection[str], bounds: dict[str, int]) -> list[Entry | Chunk]:
         """The entries of the page's records, parents first, each entity in change order."""
         rows: dict[str, list[Any]] = defaultdict(list)
+        chunks: dict[str, Chunk] = {}
         if self.together is not None and any(e in present for e in self.together_entities):
             for row in db.session.execute(self.together, bounds):
-                rows[self.together_entities[row.ord]].append(row)
-        out: list[Entry] = []
+                entity = self.together_entities[row.ord]
+                if entity in self.encoded:
+                    chunks[entity] = Chunk(entity, row.json, row.n)
+                else:
+                    rows[entity].append(row)
+        out: list[Entry | Chunk] = []
         for entity in BOOTSTRAP_ORDER:  # parents before children
+            if entity in chunks:
+                out.append(chunks[entity])
+                continue
             if entity in self.apart and entity in present:
                 rows[entity] = db.session.execute(self.apart[entity], bounds).all()
             if rows.get(entity):
@@ -200,6 +268,40 @@ class _Latest:
                     found = _reader(entity).unpack(found)
                 out.extend(_entries(entity, found))
         return out
+
+
+def _written(entity: str, rows: Any) -> Select:
+    """One row: the entries of ``rows`` (a :meth:`Reader.select_latest` subquery) as JSON
+    text written by the database, in change order, with how many there are (``n``).
+
+    Each is what :meth:`Entry.to_json` gives: ``put`` with the version and the stored
+    JSON where the record is shown, else ``delete``. None when ``rows`` is empty.
+    """
+    head = literal(f'{{"entity":{orjson.dumps(entity).decode()},"id":"', Text)
+    put = (
+        head.concat(rows.c.id)
+        .concat(literal('","op":"put","version":', Text))
+        .concat(cast(rows.c.version, Text))
+        .concat(literal(',"data":', Text))
+        .concat(rows.c.json)
+        .concat(literal("}", Text))
+    )
+    delete = head.concat(rows.c.id).concat(literal('","op":"delete"}', Text))
+    entry = case((rows.c.shown, put), else_=delete)
+    columns = []
+    for column in rows.c:
+        if column.key == "last_seq":
+            columns.append(func.max(column).label("last_seq"))
+        elif column.key == "ord":
+            columns.append(func.min(column).label("ord"))
+        elif column.key == "n":
+            columns.append(cast(func.count(), Integer).label("n"))
+        elif column.key == "json":
+            order = aggregate_order_by(literal_column("','"), rows.c.last_seq)
+            columns.append(func.string_agg(entry, order).label("json"))
+        else:
+            columns.append(cast(null(), column.type).label(column.key))
+    return select(*columns).select_from(rows).having(func.count() > 0)
 
 
 def _entries(entity: str, rows: Sequence[Any]) -> list[Entry]:
@@ -364,9 +466,13 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
         latest = _Latest.build(user, [*in_page, unmoved])
 
     entries = latest.entries(summary, bounds)
-    gone = [uuid.UUID(e.id) for e in entries if e.entity == "account" and e.op == "delete"]
+    gone = [
+        uuid.UUID(e.id)
+        for e in entries
+        if isinstance(e, Entry) and e.entity == "account" and e.op == "delete"
+    ]
     if gone:
-        entries.extend(_orphaned(gone, {(e.entity, e.id) for e in entries}))
+        entries.extend(_orphaned(gone, {(e.entity, e.id) for e in expanded(entries)}))
     for account_id, move in moves.items():
         if move == "enter" and access.can_see_account(user, account_id):
             subtree = _subtree(account_id)
