@@ -390,9 +390,7 @@ def test_a_pull_page_reads_entities_together_as_it_would_apart(app, client, team
             ]
 
         chunks = [
-            e
-            for e in together.entries(set(BOOTSTRAP_ORDER), bounds)
-            if isinstance(e, pull.Chunk)
+            e for e in together.entries(set(BOOTSTRAP_ORDER), bounds) if isinstance(e, pull.Chunk)
         ]
         assert bool(chunks) is postgres
         got, expected = page(together), page(apart)
