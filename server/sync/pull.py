@@ -166,7 +166,8 @@ class _Latest:
     together_entities: tuple[str, ...]
     together: Select | None
     apart: dict[str, Select]
-    #: Entities read together whose columns for Python come packed (``Reader.unpack``).
+    #: Entities read together whose columns for Python come packed in ``extra``
+    #: (PostgreSQL) or in the slots ``x0``... (SQLite): ``Reader.unpack``.
     packed: frozenset[str]
     #: Entities read together whose entries come as one :class:`Chunk`.
     encoded: frozenset[str] = frozenset()
@@ -187,10 +188,14 @@ class _Latest:
         """
         entities = [e for e in BOOTSTRAP_ORDER if model_and_schema(e) is not None]
         packed = {e: _reader(e).packed_extra() for e in entities}
-        together_entities = tuple(
-            e for e in entities if together and (not _reader(e).extra or packed[e] is not None)
-        )
         postgres = db.engine.dialect.name == "postgresql"
+        # SQLite: columns for Python in untyped columns x0, x1... shared by the entities.
+        slots = 0 if postgres else max(len(_reader(e).extra) for e in entities)
+        together_entities = tuple(
+            e
+            for e in entities
+            if together and (not _reader(e).extra or packed[e] is not None or slots)
+        )
         written = frozenset(
             e for e in together_entities if encoded and postgres and not _reader(e).python_fields
         )
@@ -218,6 +223,8 @@ class _Latest:
                 more.append(extra.label("extra"))
             if written:  # how many entries a row holds: NULL for a record's own row
                 more.append(cast(null(), Integer).label("n"))
+            if slots:
+                more.extend(reader.slotted(slots))
             branch = reader.select_latest(latest, shown, *more, with_extra=False)
             if entity in written:
                 branch = _written(entity, branch.subquery(f"rows_{index}"))
@@ -241,7 +248,9 @@ class _Latest:
         if union is None:
             return cls((), None, apart, frozenset())
         ordered = select(union).order_by(union.c.ord, union.c.last_seq)
-        unpacked = frozenset(e for e in together_entities if packed[e] is not None)
+        unpacked = frozenset(
+            e for e in together_entities if packed[e] is not None or (slots and _reader(e).extra)
+        )
         return cls(together_entities, ordered, apart, unpacked, written)
 
     def entries(self, present: Collection[str], bounds: dict[str, int]) -> list[Entry | Chunk]:
@@ -265,7 +274,7 @@ class _Latest:
             if rows.get(entity):
                 found = rows[entity]
                 if entity in self.packed:
-                    found = _reader(entity).unpack(found)
+                    found = _reader(entity).unpack(found, db.engine.dialect)
                 out.extend(_entries(entity, found))
         return out
 

@@ -56,10 +56,12 @@ from sqlalchemy import (
     inspect,
     literal,
     literal_column,
+    null,
     select,
     true,
     type_coerce,
 )
+from sqlalchemy.types import NullType
 
 from ..dbtypes import UTCDateTime
 from . import serialize
@@ -294,12 +296,26 @@ class Reader:
             return None  # (money: a Numeric that is no Float; booleans, dates, JSON)
         return cast(func.json_build_array(*self.extra), Text)
 
-    def unpack(self, rows: Sequence[Any]) -> list[Any]:
-        """Rows read with :meth:`packed_extra` (as ``extra``), its columns unpacked.
+    def slotted(self, count: int) -> list[Any]:
+        """The extra columns as ``count`` untyped columns ``x0``, ``x1``... (NULL after them).
+
+        SQLite's JSON cannot carry them exactly (floats), so where several entities are
+        read in one statement their columns share these slots, whatever their types;
+        :meth:`unpack` converts each value as the column's own type would.
+        """
+        columns = [type_coerce(c, NullType()).label(f"x{i}") for i, c in enumerate(self.extra)]
+        columns += [null().label(f"x{i}") for i in range(len(self.extra), count)]
+        return columns
+
+    def unpack(self, rows: Sequence[Any], dialect: Any = None) -> list[Any]:
+        """Rows read with :meth:`packed_extra` (as ``extra``) or :meth:`slotted` (SQLite),
+        their columns unpacked.
 
         The rows then read as those of :meth:`select`: ``id``, ``version``, ``shown``,
         ``json`` and each extra column by its name.
         """
+        if self.dialect != "postgresql":
+            return self._unslot(rows, dialect)
         view = _row_view(tuple(c.key for c in self.extra))
         floats = [i for i, c in enumerate(self.extra) if isinstance(c.type, Float)]
         out = []
@@ -308,6 +324,24 @@ class Reader:
             for index in floats:  # a whole float arrives as a JSON integer (45)
                 if values[index] is not None:
                     values[index] = float(values[index])
+            out.append(view(row.id, row.version, row.shown, row.json, *values))
+        return out
+
+    def _unslot(self, rows: Sequence[Any], dialect: Any) -> list[Any]:
+        """Rows read with :meth:`slotted`: each slot's value as its column's type reads it
+        (with the result processors of ``dialect``, the engine's)."""
+        view = _row_view(tuple(c.key for c in self.extra))
+        convert = [
+            (i, c.type._cached_result_processor(dialect, None)) for i, c in enumerate(self.extra)
+        ]
+        convert = [(i, p) for i, p in convert if p is not None]
+        width = len(self.extra)
+        out = []
+        start = rows[0]._fields.index("x0") if rows and width else 0
+        for row in rows:
+            values = list(row[start : start + width])
+            for index, process in convert:
+                values[index] = process(values[index])
             out.append(view(row.id, row.version, row.shown, row.json, *values))
         return out
 
