@@ -122,6 +122,21 @@ def purge_horizon() -> int:
     return state.purged_through_seq if state else 0
 
 
+#: The change-log head and the purge horizon, in one statement (one snapshot).
+_HEAD_AND_HORIZON = select(
+    select(func.coalesce(func.max(ChangeRow.seq), 0)).scalar_subquery(),
+    func.coalesce(
+        select(SyncState.purged_through_seq).where(SyncState.id == 1).scalar_subquery(), 0
+    ),
+)
+
+
+def head_and_horizon() -> tuple[int, int]:
+    """(:func:`head_seq`, :func:`purge_horizon`), read together (a pull page's first read)."""
+    top, horizon = db.session.execute(_HEAD_AND_HORIZON).one()
+    return max(top or 0, horizon or 0), horizon or 0
+
+
 def _reader(entity: str) -> sqljson.Reader:
     """How to read ``entity``'s records with their REST JSON on this database."""
     model = model_and_schema(entity)[0]  # type: ignore[index]
@@ -329,9 +344,9 @@ class _Queries:
     of hundreds of clauses again (a tenth of a page's time).
     """
 
-    #: Visible changes after the cursor; ``skip`` of them skipped, two read.
-    ends: Select
-    #: Per entity, the page's visible changes and how many are reassignments.
+    #: The page's end (``top``: the ``skip + 1``-th visible change after the cursor, else
+    #: ``until``), whether more follow (``more``), and per entity the page's visible
+    #: changes and how many are reassignments: one statement.
     summary: Select
     #: The page's reassignments, in order.
     moves: Select
@@ -349,15 +364,34 @@ class _Queries:
         if reassigned is not None:  # an account leaving the user's scope
             condition = condition | reassigned
         in_page = _in_page(condition)
-        return cls(
-            ends=select(ChangeRow.seq)
+        ends = (
+            select(ChangeRow.seq)
             .where(*in_page)
             .order_by(ChangeRow.seq)
             .offset(bindparam("skip"))
-            .limit(2),
-            summary=select(ChangeRow.entity, func.count(ChangeRow.old_owner_id))
-            .where(*in_page)
-            .group_by(ChangeRow.entity),
+            .limit(2)
+            .cte("ends")
+        )
+        found_two = func.count(ends.c.seq) == 2
+        until = bindparam("until", type_=BigInteger())
+        bound = select(
+            case((found_two, func.min(ends.c.seq)), else_=until).label("top"),
+            case((found_two, 1), else_=0).label("more"),
+        ).cte("bound")
+        in_bound = and_(
+            ChangeRow.seq > bindparam("after", type_=BigInteger()),
+            ChangeRow.seq <= bound.c.top,
+            condition,
+        )
+        return cls(
+            summary=select(
+                bound.c.top,
+                bound.c.more,
+                ChangeRow.entity,
+                func.count(ChangeRow.old_owner_id).label("moved"),
+            )
+            .select_from(bound.outerjoin(ChangeRow, in_bound))
+            .group_by(bound.c.top, bound.c.more, ChangeRow.entity),
             moves=select(ChangeRow.record_id, ChangeRow.old_owner_id, ChangeRow.new_owner_id)
             .where(*in_page, ChangeRow.old_owner_id.is_not(None))
             .order_by(ChangeRow.seq),
@@ -438,20 +472,20 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
     last change in the page. The database does the work: a handful of statements per
     page whatever its size (docs/sync-protocol.md, *How it stays fast*).
     """
-    horizon = purge_horizon()
+    # Read first: everything up to head is committed and final.
+    head, horizon = head_and_horizon()
     if cursor.scope != user.scope_generation or cursor.seq < horizon:
         raise ResyncRequired("Your copy is too old or your scope changed: download it again.")
-    head = head_seq(horizon)  # read first: everything up to head is committed and final
     queries = _queries(user)
-    # The page's last change: the limit-th visible one, and whether another follows.
-    ends = db.session.scalars(
-        queries.ends, {"after": cursor.seq, "until": head, "skip": limit - 1}
+    # The page's last change (the limit-th visible one, else the head), whether another
+    # follows, and what the page holds per entity. Everything up to the head is committed
+    # and final: these are the page's changes.
+    rows = db.session.execute(
+        queries.summary, {"after": cursor.seq, "until": head, "skip": limit - 1}
     ).all()
-    has_more = len(ends) == 2
-    new_seq = ends[0] if has_more else head
-    # Everything up to ``new_seq`` is committed and final: these are the page's changes.
+    new_seq, has_more = int(rows[0].top), bool(rows[0].more)
     bounds = {"after": cursor.seq, "until": new_seq}
-    summary: dict[str, int] = dict(db.session.execute(queries.summary, bounds).all())
+    summary = {row.entity: row.moved for row in rows if row.entity is not None}
     latest = queries.latest
     moves: dict[uuid.UUID, str] = {}
     owners = access.owner_ids(user) if any(summary.values()) else None
