@@ -65,6 +65,14 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def pending_migrations():
+    """Whether the database is not at the scripts' head (migrations will run)."""
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    return set(context.get_context().get_current_heads()) != heads
+
+
 def ensure_stored_documents(connection):
     """At the head: the triggers that keep each synced record's JSON match the code.
 
@@ -117,8 +125,18 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            # Only commands that move the database (upgrade, downgrade, stamp), not
+            # `current` or `check`, touch the stored-document triggers.
+            target = context.get_revision_argument()
+            if target is not None and (pending_migrations() or target not in ("head", "heads")):
+                # A migration may change a synced table's columns, which the triggers
+                # read: they go first and come back, made from the code, at the head.
+                from server.sync import docs
+
+                docs.uninstall(connection)
             context.run_migrations()
-            ensure_stored_documents(connection)
+            if target is not None:
+                ensure_stored_documents(connection)
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()

@@ -200,11 +200,13 @@ def _rewrite(connection: Connection, table: str) -> None:
 
 
 def uninstall(connection: Connection) -> None:
-    """Drop every trigger (and function) made here."""
+    """Drop every trigger (and function) made here that the database has."""
     dialect = connection.dialect.name
+    installed = _installed(connection)
     for table in statements(dialect):
         if dialect == "postgresql":
-            connection.exec_driver_sql(f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"')
+            if table in installed:
+                connection.exec_driver_sql(f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"')
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {TRIGGER}_{table}()")
         else:
             for name in ("insert", "update"):
