@@ -170,3 +170,16 @@ def test_a_row_without_its_document_is_written_on_the_fly(app, client, team, res
     assert all(e["data"]["body"] for e in notes)
     assert notes == written
     assert sorted(bootstrap, key=lambda e: e["id"]) == sorted(written, key=lambda e: e["id"])
+
+
+def test_the_trigger_sql_writes_a_percent_sign_as_it_is():
+    """The DDL runs without parameters: a ``%`` in a literal must not be doubled."""
+    from sqlalchemy import literal
+
+    for dialect in docs._dialects().values():
+        sql = str(
+            select(literal("remise 5%")).compile(
+                dialect=dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        assert "'remise 5%'" in sql, sql

@@ -65,10 +65,14 @@ def _document(entity: str, model: type, dialect: str, prefix: str) -> str:
 
 
 def _dialects() -> dict[str, Any]:
-    """The SQLAlchemy dialects DDL is compiled for."""
+    """The SQLAlchemy dialects DDL is compiled for.
+
+    PostgreSQL's with the ``named`` parameter style: under the drivers' ``pyformat``
+    a ``%`` in a literal would be written ``%%``, and the DDL runs without parameters.
+    """
     from sqlalchemy.dialects import postgresql, sqlite
 
-    return {"postgresql": postgresql.dialect(), "sqlite": sqlite.dialect()}
+    return {"postgresql": postgresql.dialect(paramstyle="named"), "sqlite": sqlite.dialect()}
 
 
 def _fingerprint(sql: str) -> str:
