@@ -93,16 +93,18 @@ def get_chain(provider: str | None = None) -> GeocodingChain:
     Kept so the rate limiter's clock spans requests: a worker never sends faster
     than the configured delay, whatever the number of requests it serves.
     """
-    chains: dict[tuple[Any, ...], GeocodingChain] = current_app.extensions.setdefault(
+    chains: dict[ProviderSettings, GeocodingChain] = current_app.extensions.setdefault(
         "tournee.geocoding", {}
     )
+    # The settings are a frozen dataclass: their own key (``dataclasses.astuple`` copied
+    # them deeply at each call, a fifth of placing a new account).
     settings = provider_settings(current_app.config, provider)
-    chain = chains.get(dataclasses.astuple(settings))
+    chain = chains.get(settings)
     if chain is None:
         chain = GeocodingChain(
             offline=offline_geocoder(), provider=build_provider(settings), cache=SqlAnswerCache()
         )
-        chains[dataclasses.astuple(settings)] = chain
+        chains[settings] = chain
     return chain
 
 
