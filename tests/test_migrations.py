@@ -8,11 +8,28 @@ import uuid
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from server import create_app
 from server.extensions import db
 from server.sync import docs
+
+
+def _as_stored(**ids: uuid.UUID) -> dict[str, str]:
+    """UUIDs as a raw INSERT writes them: 32 hex digits on SQLite, canonical text on PostgreSQL."""
+    postgres = db.engine.dialect.name == "postgresql"
+    return {key: str(value) if postgres else value.hex for key, value in ids.items()}
+
+
+def _insert_user(conn: Connection, user_id: str) -> None:
+    """A rep, written with raw SQL (as of any revision)."""
+    conn.execute(
+        text(
+            "INSERT INTO users (id, email, name, role, password_hash, active, created_at)"
+            " VALUES (:u, 'r@x.fr', 'R', 'rep', 'x', true, '2026-01-01 00:00:00+00:00')"
+        ),
+        {"u": user_id},
+    )
 
 
 def test_migrations_match_models_and_downgrade_cleanly(empty_database_url: str) -> None:
@@ -45,18 +62,9 @@ def test_contact_search_text_migration_fills_existing_rows(empty_database_url: s
     with app.app_context():
         upgrade(revision="d3dbe44c6f42")
         now = "2026-01-01 00:00:00+00:00"
-        account_id, contact_id, user_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        hexes = {"a": account_id.hex, "c": contact_id.hex, "u": user_id.hex}
-        if db.engine.dialect.name == "postgresql":
-            hexes = {k: str(uuid.UUID(v)) for k, v in hexes.items()}
+        hexes = _as_stored(a=uuid.uuid4(), c=uuid.uuid4(), u=uuid.uuid4())
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO users (id, email, name, role, password_hash, active, created_at)"
-                    " VALUES (:u, 'r@x.fr', 'R', 'rep', 'x', true, :now)"
-                ),
-                {"u": hexes["u"], "now": now},
-            )
+            _insert_user(conn, hexes["u"])
             conn.execute(
                 text(
                     "INSERT INTO accounts (id, created_at, updated_at, version, kind, name,"
@@ -86,18 +94,10 @@ def test_reaching_the_head_writes_the_documents_of_existing_rows(empty_database_
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade(revision="0005_interaction_presence")
-        account_id, user_id = uuid.uuid4(), uuid.uuid4()
-        ids = {"a": account_id.hex, "u": user_id.hex}
-        if db.engine.dialect.name == "postgresql":
-            ids = {k: str(uuid.UUID(v)) for k, v in ids.items()}
+        account_id = uuid.uuid4()
+        ids = _as_stored(a=account_id, u=uuid.uuid4())
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO users (id, email, name, role, password_hash, active, created_at)"
-                    " VALUES (:u, 'r@x.fr', 'R', 'rep', 'x', true, '2026-01-01 00:00:00+00:00')"
-                ),
-                ids,
-            )
+            _insert_user(conn, ids["u"])
             conn.execute(
                 text(
                     "INSERT INTO accounts (id, created_at, updated_at, version, kind, name,"

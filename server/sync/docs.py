@@ -83,37 +83,7 @@ def _fingerprint(sql: str) -> str:
 @functools.cache
 def statements(dialect: str) -> dict[str, list[str]]:
     """Per table, the DDL that installs its trigger(s) on ``dialect`` (made once)."""
-    out: dict[str, list[str]] = {}
-    for entity, model in _tables():
-        table = model.__table__.name
-        if dialect == "postgresql":
-            function = f"{TRIGGER}_{table}"
-            body = (
-                f"BEGIN\n  NEW.doc := {_document(entity, model, dialect, 'NEW')};\n"
-                "  RETURN NEW;\nEND"
-            )
-            out[table] = [
-                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql"
-                f" AS $tournee$\n{body}\n$tournee$",
-                f"COMMENT ON FUNCTION {function}() IS '{_fingerprint(body)}'",
-                f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"',
-                f'CREATE TRIGGER {TRIGGER} BEFORE INSERT OR UPDATE ON "{table}"'
-                f" FOR EACH ROW EXECUTE FUNCTION {function}()",
-            ]
-        else:
-            document = _document(entity, model, dialect, "NEW")
-            others = ", ".join(f'"{c.name}"' for c in model.__table__.columns if c.name != "doc")
-            update = f'UPDATE "{table}" SET doc = {document} WHERE rowid = NEW.rowid;'
-            out[table] = [
-                _sqlite_trigger(table, "insert", f'AFTER INSERT ON "{table}"', update),
-                _sqlite_trigger(table, "update", f'AFTER UPDATE OF {others} ON "{table}"', update),
-            ]
-    return out
-
-
-def _sqlite_trigger(table: str, name: str, when: str, update: str) -> str:
-    """``CREATE TRIGGER`` text of a SQLite trigger (SQLite keeps it as it is written)."""
-    return f"CREATE TRIGGER {TRIGGER}_{table}_{name} {when} BEGIN {update} END"
+    return _made(dialect)[0]
 
 
 def _expected(dialect: str) -> dict[str, tuple[str, str]]:
@@ -121,14 +91,43 @@ def _expected(dialect: str) -> dict[str, tuple[str, str]]:
 
     Per key of :func:`_installed`: (table, value).
     """
-    out = {}
-    for table, ddl in statements(dialect).items():
+    return _made(dialect)[1]
+
+
+@functools.cache
+def _made(dialect: str) -> tuple[dict[str, list[str]], dict[str, tuple[str, str]]]:
+    """(:func:`statements`, :func:`_expected`), made together from the code."""
+    ddl: dict[str, list[str]] = {}
+    expected: dict[str, tuple[str, str]] = {}
+    for entity, model in _tables():
+        table = model.__table__.name
+        document = _document(entity, model, dialect, "NEW")
         if dialect == "postgresql":
-            out[table] = (table, ddl[1].split(" IS ")[1].strip("'"))
+            function = f"{TRIGGER}_{table}"
+            body = f"BEGIN\n  NEW.doc := {document};\n  RETURN NEW;\nEND"
+            fingerprint = _fingerprint(body)
+            ddl[table] = [
+                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql"
+                f" AS $tournee$\n{body}\n$tournee$",
+                f"COMMENT ON FUNCTION {function}() IS '{fingerprint}'",
+                f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"',
+                f'CREATE TRIGGER {TRIGGER} BEFORE INSERT OR UPDATE ON "{table}"'
+                f" FOR EACH ROW EXECUTE FUNCTION {function}()",
+            ]
+            expected[table] = (table, fingerprint)
         else:
-            for sql in ddl:
-                out[sql.split()[2]] = (table, sql)
-    return out
+            others = ", ".join(f'"{c.name}"' for c in model.__table__.columns if c.name != "doc")
+            update = f'UPDATE "{table}" SET doc = {document} WHERE rowid = NEW.rowid;'
+            ddl[table] = []
+            for name, when in (
+                ("insert", f'AFTER INSERT ON "{table}"'),
+                ("update", f'AFTER UPDATE OF {others} ON "{table}"'),
+            ):
+                trigger = f"{TRIGGER}_{table}_{name}"
+                sql = f"CREATE TRIGGER {trigger} {when} BEGIN {update} END"
+                ddl[table].append(sql)  # SQLite keeps the text as it is written
+                expected[trigger] = (table, sql)
+    return ddl, expected
 
 
 def _installed(connection: Connection) -> dict[str, str]:

@@ -106,14 +106,13 @@ class Page:
     entries: list[Entry | Chunk]
 
 
-def head_seq(horizon: int | None = None) -> int:
+def head_seq() -> int:
     """The highest committed change number (commit order makes everything below final).
 
-    Never below the purge horizon (``horizon``, when the caller has just read it): once
-    every row is purged, a fresh cursor still starts past what was forgotten.
+    Never below the purge horizon: once every row is purged, a fresh cursor still starts
+    past what was forgotten (:func:`head_and_horizon`).
     """
-    top = db.session.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0
-    return max(top, purge_horizon() if horizon is None else horizon)
+    return head_and_horizon()[0]
 
 
 def purge_horizon() -> int:
@@ -132,7 +131,7 @@ _HEAD_AND_HORIZON = select(
 
 
 def head_and_horizon() -> tuple[int, int]:
-    """(:func:`head_seq`, :func:`purge_horizon`), read together (a pull page's first read)."""
+    """(:func:`head_seq`, :func:`purge_horizon`), read by one statement."""
     top, horizon = db.session.execute(_HEAD_AND_HORIZON).one()
     return max(top or 0, horizon or 0), horizon or 0
 
