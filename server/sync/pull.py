@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -26,6 +26,8 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ColumnElement
 
 from sync.protocol import Cursor, ResyncRequired
@@ -132,7 +134,7 @@ _HEAD_AND_HORIZON = select(
 
 def head_and_horizon() -> tuple[int, int]:
     """(:func:`head_seq`, :func:`purge_horizon`), read by one statement."""
-    top, horizon = db.session.execute(_HEAD_AND_HORIZON).one()
+    top, horizon = _core(_HEAD_AND_HORIZON).one()
     return max(top or 0, horizon or 0), horizon or 0
 
 
@@ -159,6 +161,18 @@ def _shown(model: type, visible: Select) -> ColumnElement[bool]:
     if account_column is None:  # shared reference data (custom field definitions)
         return shown
     return and_(shown, account_column.in_(visible))
+
+
+def _core(statement: Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
+    """Run a Core statement of a page on the session's connection, as Core.
+
+    ``Session.execute`` would take it through the ORM layer (compile state, ORM result
+    rows) for nothing: these statements select columns, not mapped objects, and the
+    page is read in its own transaction with nothing left to flush first. Its rows are
+    the same ``Row`` objects; on SQLite, skipping that layer took ~5 ms of a
+    1,000-change page's ~45.
+    """
+    return db.session.connection().execute(statement, params)
 
 
 @dataclass(frozen=True)
@@ -272,7 +286,7 @@ class _Latest:
         rows: dict[str, list[Any]] = defaultdict(list)
         chunks: dict[str, Chunk] = {}
         if self.together is not None and any(e in present for e in self.together_entities):
-            for row in db.session.execute(self.together, bounds):
+            for row in _core(self.together, bounds):
                 entity = self.together_entities[row.ord]
                 if entity in self.encoded:
                     chunks[entity] = Chunk(entity, row.json, row.n)
@@ -284,7 +298,7 @@ class _Latest:
                 out.append(chunks[entity])
                 continue
             if entity in self.apart and entity in present:
-                rows[entity] = db.session.execute(self.apart[entity], bounds).all()
+                rows[entity] = _core(self.apart[entity], bounds).all()
             if rows.get(entity):
                 found = rows[entity]
                 if entity in self.packed:
@@ -479,9 +493,7 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
     # The page's last change (the limit-th visible one, else the head), whether another
     # follows, and what the page holds per entity. Everything up to the head is committed
     # and final: these are the page's changes.
-    rows = db.session.execute(
-        queries.summary, {"after": cursor.seq, "until": head, "skip": limit - 1}
-    ).all()
+    rows = _core(queries.summary, {"after": cursor.seq, "until": head, "skip": limit - 1}).all()
     new_seq, has_more = int(rows[0].top), bool(rows[0].more)
     bounds = {"after": cursor.seq, "until": new_seq}
     summary = {row.entity: row.moved for row in rows if row.entity is not None}
@@ -489,7 +501,7 @@ def pull(user: User, cursor: Cursor, *, limit: int) -> Page:
     moves: dict[uuid.UUID, str] = {}
     owners = access.owner_ids(user) if any(summary.values()) else None
     if owners is not None:  # reassignments in the page: accounts entering or leaving
-        for record_id, old_owner_id, new_owner_id in db.session.execute(queries.moves, bounds):
+        for record_id, old_owner_id, new_owner_id in _core(queries.moves, bounds):
             before, after = old_owner_id in owners, new_owner_id in owners
             if before != after:
                 moves[record_id] = "enter" if after else "drop"
