@@ -36,6 +36,10 @@ issue's Performance section asks (docs/sync-protocol.md describes the endpoints)
    first status). A new device of that rep then downloads the slice with
    ``GET /api/sync/bootstrap`` for each page size of ``--limits``: seconds, entries,
    bytes compressed (on the wire) and uncompressed; once per ``--accept-encoding``.
+5. two devices at once: two more reps' devices push ``--batches`` new batches between
+   them, at the same time (each its half, one batch after the other): mutations of both
+   per second of wall clock, the server's capacity when reps push together. Reported
+   beside the one-device figure of 1., which is the one held to the target.
 
 Pull and first sync are measured for each ``Accept-Encoding`` of ``--accept-encoding``
 (``;``-separated): by default what Chromium sends over HTTPS (``gzip, deflate, br, zstd``:
@@ -80,6 +84,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -111,6 +116,8 @@ BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-0123"
 PUSH_REP = "rep.push@bench.example"
 SLICE_REP = "rep.slice@bench.example"
+#: Reps whose devices push at the same time, once every other figure is taken.
+TOGETHER_REPS = ("rep.together.a@bench.example", "rep.together.b@bench.example")
 BATCH_SIZE = 500
 #: Rows per transaction of the raw SQLAlchemy Core insert (the size of a push batch).
 CORE_CHUNK = 500
@@ -695,6 +702,56 @@ def bench_push(client: Client, batches: list[list[dict[str, Any]]], results: Res
     return median
 
 
+def bench_push_together(port: int, batches: list[list[dict[str, Any]]], results: Results) -> None:
+    """Two reps' devices push at the same time, each its half of ``batches``, in turn.
+
+    The figure above is one device's batches one after the other: the worker's Python
+    and the database take turns on the two cores. Reps push at the same moments
+    (arriving at the office, the evening's network), and the server's capacity is what
+    two devices pushing at once get through: mutations of both per second of wall
+    clock, from the first request to the last answer. Reported, not a target: the
+    issue's figure is the one above.
+    """
+    halves = [batches[0::2], batches[1::2]]
+    clients = [Client(port) for _ in TOGETHER_REPS]
+    for client, email in zip(clients, TOGETHER_REPS, strict=True):
+        client.login(email, "bench phone")
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    def push(client: Client, own: list[list[dict[str, Any]]]) -> None:
+        for batch in own:
+            reply = client.call("POST", "/api/sync/push", {"protocol": 1, "mutations": batch})
+            statuses = {o["status"] for o in reply.data["outcomes"]} if reply.status == 200 else {}
+            if reply.status != 200 or statuses != {"applied"}:
+                failures.append(f"{reply.status}: {str(reply.data)[:500]}")
+            latencies.append(reply.seconds)
+
+    threads = [
+        threading.Thread(target=push, args=(client, own))
+        for client, own in zip(clients, halves, strict=True)
+    ]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - start
+    for client in clients:
+        client.close()
+    if failures:
+        raise RuntimeError(f"pushing together failed: {failures[:2]}")
+    total = sum(len(b) for b in batches)
+    results.add(
+        f"push, 2 devices at once: mutations/s overall ({len(batches)} batches of {BATCH_SIZE})",
+        f"{rate(total, seconds):,.0f}",
+    )
+    results.add(
+        "push, 2 devices at once: batch latency median (s)",
+        f"{statistics.median(latencies):.3f}",
+    )
+
+
 def count_rows(engine: Engine, tables: list[str]) -> dict[str, int]:
     """Row counts of ``tables``."""
     with engine.connect() as conn:
@@ -1025,7 +1082,9 @@ def run_backend(name: str, database_url: str, args: argparse.Namespace, work: Pa
     results.cpu_start = cpu_reference()
     started = time.perf_counter()
     run_flask(database_url, "init-db")
-    for email, label in ((PUSH_REP, "Rep Push"), (SLICE_REP, "Rep Slice")):
+    reps = [(PUSH_REP, "Rep Push"), (SLICE_REP, "Rep Slice")]
+    reps += [(email, f"Rep Together {i + 1}") for i, email in enumerate(TOGETHER_REPS)]
+    for email, label in reps:
         run_flask(
             database_url,
             "create-user",
@@ -1116,6 +1175,9 @@ def run_backend(name: str, database_url: str, args: argparse.Namespace, work: Pa
                     )
                     bench_first_sync(device, limit, args.repeats, expected, results)
                 device.close()
+
+            print(f"  [{name}] two devices pushing at once (load {load_text()})", flush=True)
+            bench_push_together(port, push_batches(records, args.batches), results)
     finally:
         engine.dispose()
     results.load_end = load_text()
@@ -1132,7 +1194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=5000, help="accounts of the first sync")
     parser.add_argument("--children", type=int, default=50_000, help="interactions and notes")
     parser.add_argument("--limits", default="1000,5000", help="first-sync page sizes")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each pull and first sync")
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each pull and first sync")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
         "--accept-encoding",
