@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .dbtypes import dumps_json
+
 
 def _int(name: str, default: int) -> int:
     """Read an integer environment variable, falling back to ``default``."""
@@ -43,7 +45,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": dumps_json},
         # Largest request body accepted (bytes); sync pushes are the big ones.
         "MAX_CONTENT_LENGTH": _int("TOURNEE_MAX_BODY_BYTES", 4 * 1024 * 1024),
         "LOGIN_RATE_LIMIT": os.environ.get("TOURNEE_LOGIN_RATE_LIMIT", "10 per minute"),
