@@ -96,7 +96,7 @@ from typing import Any
 
 import brotli
 import psycopg
-from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from routing.communes import display_name, load_communes
@@ -934,10 +934,8 @@ def core_insert(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> tuple[
 @contextlib.contextmanager
 def without_doc_triggers(database_url: str, results: Results) -> Iterator[None]:
     """The stored-document triggers dropped for the block, then put back (documents written)."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url)})
-    with app.app_context():
-        with db.engine.begin() as conn:
-            docs.uninstall(conn)
+    with app_on(database_url):
+        drop_doc_triggers()
         try:
             yield
         finally:
@@ -948,7 +946,23 @@ def without_doc_triggers(database_url: str, results: Results) -> Iterator[None]:
                 f"documents written after the Core insert (s, {len(done)} tables)",
                 f"{time.perf_counter() - start:.2f}",
             )
+
+
+@contextlib.contextmanager
+def app_on(database_url: str) -> Iterator[None]:
+    """An app context on ``database_url`` for the block; its engine disposed after."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url)})
+    with app.app_context():
+        try:
+            yield
+        finally:
             db.engine.dispose()
+
+
+def drop_doc_triggers() -> None:
+    """Drop the stored-document triggers of the app's database."""
+    with db.engine.begin() as conn:
+        docs.uninstall(conn)
 
 
 @contextlib.contextmanager
@@ -960,12 +974,15 @@ def twin_database(name: str, args: argparse.Namespace, work: Path) -> Iterator[s
         database = postgres_database(args.postgres_url)
     with database as url:
         run_flask(url, "init-db")
-        app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
-        with app.app_context():
-            with db.engine.begin() as conn:
-                docs.uninstall(conn)
-            db.engine.dispose()
+        with app_on(url):
+            drop_doc_triggers()
         yield url
+
+
+def stored_rows(conn: Connection, table: Table) -> Iterator[dict[str, Any]]:
+    """Every row of ``table`` as stored, by column key (what ``insert(table)`` takes)."""
+    for row in conn.execute(select(table)):
+        yield {column.key: row._mapping[column] for column in table.c}
 
 
 def pushed_rows(
@@ -989,8 +1006,7 @@ def pushed_rows(
     with engine.connect() as conn:
         for name in PUSH_TABLES:
             table = db.metadata.tables[name]
-            for row in conn.execute(select(table)):
-                values = {column.key: row._mapping[column] for column in table.c}
+            for values in stored_rows(conn, table):
                 if name == "sync_mutations":
                     index = batch_of_mid[values["mid"]]
                 elif name == "accounts":
@@ -1007,10 +1023,7 @@ def copy_other_tables(source: Engine, target: Engine) -> None:
         for table in db.metadata.sorted_tables:
             if table.name in PUSH_TABLES:
                 continue
-            rows = [
-                {column.key: row._mapping[column] for column in table.c}
-                for row in reader.execute(select(table))
-            ]
+            rows = list(stored_rows(reader, table))
             if rows:
                 writer.execute(insert(table), rows)
 
