@@ -22,18 +22,20 @@ issue's Performance section asks (docs/sync-protocol.md describes the endpoints)
    and inserted with SQLAlchemy Core into a twin scratch database (same schema, triggers
    dropped), one transaction per push batch, as the push wrote them. Mutations per second:
    median over the batches. This is "the raw rate of inserting the same rows", row for
-   row; "push / Core insert of the push's own rows" compares the two.
+   row, and the reference of the target: "push / Core insert of the push's own rows"
+   compares the two (both in mutations/s; in rows/s the ratio is the same, as the rows are).
 3. pull: a second device of the same rep pulls everything from cursor ``c1.0.0`` with
    ``limit=1000`` (the pushed records and the status history the accounts' creation
    wrote). Changes (entries) per second, compressed and uncompressed bytes.
    Measured once per ``--accept-encoding`` (below).
 4. first sync: a slice of ``--accounts`` accounts with ``--children`` interactions and
    notes (70 % / 30 %) owned by another rep is inserted with SQLAlchemy Core, 500 rows per
-   transaction, the same kind of rows the pushes create: that insert is timed, and is the
-   older reference of the push, "push / raw insert of entity rows", which sets the push's
-   mutations/s against these entity rows/s, one to one (a push writes 3.2 rows per
-   mutation: the record, its change log entry, its stored outcome and, for an account, its
-   first status). A new device of that rep then downloads the slice with
+   transaction, the same kind of rows the pushes create: that insert is timed and
+   reported as "push / raw insert of entity rows", the push's mutations/s over these entity
+   rows/s, one to one. It is not held to the target: these are other rows than the push's
+   (a push writes 3.2 rows per mutation: the record, its change log entry, its stored
+   outcome and, for an account, its first status; docs/sync-protocol.md, *Performance
+   targets*). A new device of that rep then downloads the slice with
    ``GET /api/sync/bootstrap`` for each page size of ``--limits``: seconds, entries,
    bytes compressed (on the wire) and uncompressed; once per ``--accept-encoding``.
 5. two devices at once: two more reps' devices push ``--batches`` new batches between
@@ -1168,12 +1170,11 @@ def run_backend(name: str, database_url: str, args: argparse.Namespace, work: Pa
             if engine.dialect.name == "postgresql" and not args.no_analyze:
                 analyze(engine)
                 results.note("ANALYZE run after the Core insert (see --no-analyze)")
+            # Reported, not held to the target: these are not the push's rows (see 4. above).
             ratio = raw_push / raw if raw else 0.0
             results.add(
-                "push / raw insert of entity rows (mutations/s over rows/s)",
+                "push / raw insert of entity rows (mutations/s over rows/s, not the same rows)",
                 f"{ratio:.3f}",
-                f">= {PUSH_RAW_RATIO_TARGET}",
-                ratio >= PUSH_RAW_RATIO_TARGET,
             )
 
             expected = count
