@@ -51,7 +51,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite: enforce foreign keys, use WAL so readers do not block the writer, and make
-    ``lower()`` fold non-ASCII letters ('ÉVRY' -> 'évry') as PostgreSQL's does."""
+    ``lower()`` fold non-ASCII letters ('ÉVRY' -> 'évry') as PostgreSQL's does.
+
+    A writer waits for another's lock up to the ``timeout`` of ``sqlite3.connect``
+    (5 s unless ``SQLALCHEMY_ENGINE_OPTIONS["connect_args"]`` says otherwise), then the
+    request is answered 503 (``errors.database_busy``)."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
@@ -59,7 +63,6 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 

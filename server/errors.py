@@ -11,7 +11,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -38,7 +39,17 @@ TITLES = {
     428: "Precondition required",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
+
+#: Seconds a client is asked to wait before retrying after a busy database (503).
+RETRY_AFTER_BUSY_S = 1
+#: PostgreSQL SQLSTATEs of a failure that retrying the request may not meet again: lock
+#: wait or statement timeout, serialization failure, deadlock, too many connections, the
+#: server shutting down or starting. Class 08 (connection exceptions) is transient too.
+_TRANSIENT_SQLSTATES = frozenset(
+    {"40001", "40P01", "55P03", "57014", "53300", "57P01", "57P02", "57P03"}
+)
 
 
 def field_errors(messages: Any, location: str | None = None) -> list[dict[str, str]]:
@@ -147,8 +158,56 @@ def init_app(app: Flask) -> None:
         log.info("integrity error: %s", error.orig)
         return problem(409, "The change conflicts with existing data (duplicate or reference).")
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database_busy(error: Exception) -> Response:
+        if not database_busy(error):
+            return handle_unexpected(error)
+        log.warning("database busy or unreachable, answered 503: %s", error)
+        _rollback_quietly()
+        return problem(
+            503,
+            "The database is busy or unreachable; nothing was saved. Retry in a moment.",
+            headers={"Retry-After": str(RETRY_AFTER_BUSY_S)},
+            code="database_busy",
+        )
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         log.exception("unhandled error")
-        db.session.rollback()
+        _rollback_quietly()
         return from_http_exception(InternalServerError())
+
+
+def database_busy(error: Exception) -> bool:
+    """True when ``error`` is the database being busy or out of reach for a moment.
+
+    A request that failed so changed nothing (its transaction is rolled back), and the
+    same request may succeed a moment later: SQLite's write lock held past its busy
+    timeout, a PostgreSQL lock or statement timeout, serialization failure, deadlock or
+    lost connection, or no free connection in the pool. Anything else (a missing
+    table, a syntax error) is a bug or a broken installation, not a reason to retry.
+    """
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    orig = error.orig
+    if type(orig).__module__.startswith("sqlite3"):
+        message = str(orig).lower()
+        return "database is locked" in message or "database table is locked" in message
+    if type(orig).__module__.startswith("psycopg"):
+        state = getattr(orig, "sqlstate", None)
+        # No SQLSTATE: the client library's own failure, i.e. no (more) connection.
+        return state is None or state.startswith("08") or state in _TRANSIENT_SQLSTATES
+    return False
+
+
+def _rollback_quietly() -> None:
+    """Roll the request's transaction back; a dead connection cannot, and need not."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        log.warning("rollback failed after a database error", exc_info=True)

@@ -74,6 +74,7 @@ export function describeError(error) {
   if (error.kind === "timeout") return t("error.timeout");
   const s = error.status;
   if (s === 422) return t("error.422", { fields: fieldNames(error.problem) || "?" });
+  if (s === 503) return t("error.503");
   if (s >= 500) return t("error.5xx");
   if (has(`error.${s}`)) return t(`error.${s}`);
   return t("error.unknown");

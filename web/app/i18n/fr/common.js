@@ -72,6 +72,7 @@ export default {
   "error.426": "Mettez à jour l'application.",
   "error.428": "La fiche doit être relue avant modification.",
   "error.429": "Trop d'essais : patientez une minute.",
+  "error.503": "Le serveur est occupé ; vos données sont gardées, nouvel essai dans un instant.",
   "error.5xx": "Le serveur a un problème ; vos données sont gardées, nouvel essai plus tard.",
   "error.unknown": "Erreur inattendue.",
 
