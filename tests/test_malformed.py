@@ -251,6 +251,11 @@ VALID: dict[tuple[str, str], Callable[[Ctx], dict[str, Any]]] = {
     ("/api/sync/push", "POST"): lambda c: {"protocol": 1, "mutations": []},
     ("/api/sync/review/<uuid:item_id>/resolve", "POST"): lambda c: {"action": "discard"},
     ("/api/accounts", "POST"): lambda c: {"name": c.new("Boulangerie "), "city": "Lyon"},
+    ("/api/accounts/duplicates/check", "POST"): lambda c: {
+        "name": "Boulangerie Morel",
+        "postal_code": "69003",
+        "phone": "04 78 12 34 56",
+    },
     # The account above is in Lyon: a fix at Place Bellecour is a plausible check-in.
     ("/api/accounts/<uuid:record_id>/position", "POST"): lambda c: {"lat": 45.7578, "lon": 4.832},
     ("/api/accounts/<uuid:record_id>/position-from-checkin", "POST"): lambda c: {

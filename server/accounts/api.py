@@ -12,10 +12,14 @@ from marshmallow import Schema, fields, validate
 from .. import access, crud
 from ..auth.models import Role
 from ..auth.tokens import current_user
+from .duplicates import duplicates_of, find_duplicates
 from .models import Account
 from .schemas import (
     AccountListArgs,
     AccountSchema,
+    DuplicateArgs,
+    DuplicateCheckSchema,
+    DuplicateSchema,
     KpiSchema,
     PeriodArgs,
     StatusChangeSchema,
@@ -101,3 +105,28 @@ class AccountStatusHistory(MethodView):
         """Every status change of the account, who made it and when, newest first"""
         account = access.get_or_404(Account, record_id, current_user())
         return status_history(account)
+
+
+@blp.route("/<uuid:record_id>/duplicates")
+class AccountDuplicates(MethodView):
+    """Accounts that look like this one."""
+
+    @blp.arguments(DuplicateArgs, location="query")
+    @blp.response(200, DuplicateSchema(many=True))
+    def get(self, args: dict[str, Any], record_id: uuid.UUID) -> Any:
+        """Live accounts you can see that look like this one, with a score and the reasons"""
+        user = current_user()
+        account = access.get_or_404(Account, record_id, user)
+        return duplicates_of(account, user, min_score=args["min_score"])
+
+
+@blp.route("/duplicates/check")
+class AccountDuplicateCheck(MethodView):
+    """Before creating an account."""
+
+    @blp.arguments(DuplicateCheckSchema)
+    @blp.arguments(DuplicateArgs, location="query")
+    @blp.response(200, DuplicateSchema(many=True))
+    def post(self, values: dict[str, Any], args: dict[str, Any]) -> Any:
+        """Live accounts you can see that look like the one you are about to create"""
+        return find_duplicates(values, current_user(), min_score=args["min_score"])

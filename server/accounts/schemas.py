@@ -172,3 +172,56 @@ class StatusChangeSchema(RecordSchema):
     to_status = fields.Enum(LifecycleStatus, by_value=True)
     changed_by_id = fields.UUID(allow_none=True)
     changed_at = Timestamp()
+
+
+class DuplicateAccountSchema(Schema):
+    """Enough of a candidate duplicate to recognise it and open its sheet."""
+
+    id = fields.UUID()
+    kind = fields.Enum(AccountKind, by_value=True)
+    name = fields.String()
+    siret = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    address_line1 = fields.String(allow_none=True)
+    postal_code = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    status = fields.Enum(LifecycleStatus, by_value=True)
+    owner_id = fields.UUID()
+
+
+class DuplicateSchema(Schema):
+    """A live account that looks like the one compared."""
+
+    account = fields.Nested(DuplicateAccountSchema)
+    score = fields.Integer(metadata={"description": "0-100: 100 is surely the same customer"})
+    reasons = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Strongest first: same_siret, same_birth_date, same_phone, "
+            "same_email, similar_name, same_address, same_siren"
+        },
+    )
+
+
+class DuplicateArgs(Schema):
+    """How sure a candidate must be to be listed."""
+
+    min_score = fields.Integer(load_default=60, validate=validate.Range(min=0, max=100))
+
+
+class DuplicateCheckSchema(Schema):
+    """The values of an account about to be created (a new prospect), to compare."""
+
+    kind = fields.Enum(AccountKind, by_value=True, load_default=AccountKind.COMPANY)
+    name = Line(200, allow_none=True)
+    first_name = Line(100, allow_none=True)
+    last_name = Line(100, allow_none=True)
+    birth_date = fields.Date(allow_none=True)
+    siren = Siren(allow_none=True)
+    siret = Siret(allow_none=True)
+    phone = Phone(allow_none=True)
+    email = Email(allow_none=True)
+    address_line1 = Line(200, allow_none=True)
+    postal_code = Line(10, allow_none=True)
+    city = Line(100, allow_none=True)

@@ -1,0 +1,204 @@
+"""Likely duplicates of an account (identification des doublons).
+
+The same shop entered twice, by two reps or by a rep offline who did not find it, splits
+its history, its figures and its visits. :func:`find_duplicates` compares an account's
+values (stored or about to be created) with the live accounts the caller can see, and
+says which look like the same customer, how strongly (a score out of 100) and why.
+
+Candidates come from the database by exact keys: the same SIRET, SIREN, phone or e-mail
+address, or the same postal code (or city when there is none). They are then scored in
+Python, names compared with rapidfuzz after folding accents and case and dropping legal
+forms and small words ("SARL Boulangerie Morel" and "boulangerie MOREL" are the same
+name). The rules (docs/architecture.md, *Duplicates*):
+
+- same SIRET: 100 (an establishment is one customer; a live account cannot have another's
+  SIRET, so this only happens with values about to be created or a deleted one restored);
+- same phone or same e-mail address: 85;
+- same street address (folded) and postal code: 75;
+- names alike (token-set ratio ≥ 85) in the same postal code: the ratio minus 5, or
+  minus 15 in the same city under another postal code;
+- same SIREN, SIRETs unknown on one side: 70 (two known, different SIRETs are two
+  establishments of one company, each its own customer: not a duplicate by itself);
+- a private customer's same birth date with alike names: 95; two known, different birth
+  dates are two people, whatever their names.
+
+An account's score is its best reason's plus 5 for each other reason, at most 100; those
+at ``min_score`` or above are returned, best first.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import func, or_, select
+
+from .. import access
+from ..auth.models import User
+from ..dbfuncs import fold
+from ..enums import AccountKind
+from ..extensions import db
+from .models import Account
+
+#: Default lowest score returned.
+MIN_SCORE = 60
+#: Most candidates returned.
+LIMIT = 20
+#: Most accounts read to score (a postal code of a big town holds a few hundred).
+MAX_CANDIDATES = 5000
+#: Name similarity (rapidfuzz token-set ratio, 0-100) from which two names are alike.
+NAME_ALIKE = 85
+#: Words that do not tell two customers apart: legal forms, "établissements", articles.
+NOISE_WORDS = frozenset(
+    {
+        *("sa", "sas", "sasu", "sarl", "eurl", "sci", "snc", "scop", "sca", "selarl"),
+        *("earl", "gaec", "ei", "eirl", "ets", "etablissement", "etablissements"),
+        *("societe", "ste", "cie", "compagnie", "groupe"),
+        *("et", "de", "du", "des", "la", "le", "les", "l", "d", "au", "aux", "chez"),
+    }
+)
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass
+class Candidate:
+    """An account that looks like the one compared, with its score and reasons."""
+
+    account: Account
+    score: int
+    reasons: list[str] = field(default_factory=list)
+
+
+def name_key(name: str | None) -> str:
+    """A name folded for comparison: accents, case, punctuation and noise words gone."""
+    words = _NOT_WORD.split(fold(name or ""))
+    return " ".join(w for w in words if w and w not in NOISE_WORDS)
+
+
+def _address_key(line: str | None) -> str:
+    """A street address folded for comparison ("12, Rue de la Paix" = "12 rue de la paix")."""
+    return " ".join(w for w in _NOT_WORD.split(fold(line or "")) if w)
+
+
+def _values_of(account: Account) -> dict[str, Any]:
+    """The compared values of a stored account."""
+    return {
+        name: getattr(account, name)
+        for name in (
+            "kind",
+            "name",
+            "first_name",
+            "last_name",
+            "siret",
+            "siren",
+            "phone",
+            "email",
+            "address_line1",
+            "postal_code",
+            "city",
+            "birth_date",
+        )
+    }
+
+
+def duplicates_of(
+    account: Account, user: User, *, min_score: int = MIN_SCORE, limit: int = LIMIT
+) -> list[Candidate]:
+    """Live accounts ``user`` can see that look like ``account`` (itself left out)."""
+    return find_duplicates(
+        _values_of(account), user, exclude=account.id, min_score=min_score, limit=limit
+    )
+
+
+def find_duplicates(
+    values: Mapping[str, Any],
+    user: User,
+    *,
+    exclude: uuid.UUID | None = None,
+    min_score: int = MIN_SCORE,
+    limit: int = LIMIT,
+) -> list[Candidate]:
+    """Live accounts ``user`` can see that look like an account of these ``values``."""
+    siret = values.get("siret")
+    siren = values.get("siren") or (siret[:9] if siret else None)
+    email = (values.get("email") or "").lower() or None
+    keys = []
+    if siret:
+        keys.append(Account.siret == siret)
+    if siren:
+        keys.append(Account.siren == siren)
+    if values.get("phone"):
+        keys.append(Account.phone == values["phone"])
+    if email:
+        keys.append(func.lower(Account.email) == email)
+    if values.get("postal_code"):
+        keys.append(Account.postal_code == values["postal_code"])
+    elif values.get("city"):
+        keys.append(func.lower(Account.city) == values["city"].lower())
+    if not keys:
+        return []
+    stmt = access.scoped(select(Account).where(or_(*keys)), Account, user)
+    if exclude is not None:
+        stmt = stmt.where(Account.id != exclude)
+    found = []
+    for other in db.session.scalars(stmt.limit(MAX_CANDIDATES)):
+        reasons = _reasons(values, _values_of(other), siren=siren, email=email)
+        if reasons:
+            best = max(reasons.values())
+            score = min(100, best + 5 * (len(reasons) - 1))
+            if score >= min_score:
+                ordered = sorted(reasons, key=lambda r: (-reasons[r], r))
+                found.append(Candidate(other, score, ordered))
+    found.sort(key=lambda c: (-c.score, c.account.name or "", str(c.account.id)))
+    return found[:limit]
+
+
+def _reasons(
+    mine: Mapping[str, Any], theirs: Mapping[str, Any], *, siren: str | None, email: str | None
+) -> dict[str, int]:
+    """Why ``theirs`` looks like ``mine``: reason -> its score."""
+    reasons: dict[str, int] = {}
+    if mine.get("siret") and mine["siret"] == theirs["siret"]:
+        reasons["same_siret"] = 100
+    elif siren and siren == theirs["siren"] and not (mine.get("siret") and theirs["siret"]):
+        reasons["same_siren"] = 70
+    if mine.get("phone") and mine["phone"] == theirs["phone"]:
+        reasons["same_phone"] = 85
+    if email and email == (theirs["email"] or "").lower():
+        reasons["same_email"] = 85
+    postal_code = mine.get("postal_code")
+    same_postal_code = bool(postal_code) and postal_code == theirs["postal_code"]
+    address = _address_key(mine.get("address_line1"))
+    if address and same_postal_code and address == _address_key(theirs["address_line1"]):
+        reasons["same_address"] = 75
+    birth_date = mine.get("birth_date")
+    born_apart = birth_date is not None and theirs["birth_date"] not in (None, birth_date)
+    similarity = 0.0 if born_apart else _name_similarity(mine, theirs)
+    if similarity >= NAME_ALIKE:
+        same_city = fold(mine.get("city") or "") == fold(theirs["city"] or "") != ""
+        if same_postal_code:
+            reasons["similar_name"] = round(similarity) - 5
+        elif same_city:
+            reasons["similar_name"] = round(similarity) - 15
+        if birth_date is not None and birth_date == theirs["birth_date"]:
+            reasons["same_birth_date"] = 95
+    return reasons
+
+
+def _name_similarity(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> float:
+    """How alike the two names are, 0-100 (a person's last and first names, else the name)."""
+    if mine.get("kind") is AccountKind.PERSON and mine.get("last_name"):
+        a = name_key(f"{mine.get('last_name') or ''} {mine.get('first_name') or ''}")
+    else:
+        a = name_key(mine.get("name"))
+    if theirs["kind"] is AccountKind.PERSON and theirs["last_name"]:
+        b = name_key(f"{theirs['last_name'] or ''} {theirs['first_name'] or ''}")
+    else:
+        b = name_key(theirs["name"])
+    if not a or not b:
+        return 0.0
+    return fuzz.token_set_ratio(a, b)
