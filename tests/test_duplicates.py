@@ -226,3 +226,15 @@ def test_only_live_accounts_the_caller_can_see(client, team: TeamFixture):
     assert set(by_id(duplicates(client, team.manager, mine["id"]))) == set()  # north only
     outside = client.get(f"{ACCOUNTS}/{theirs['id']}/duplicates", headers=team.rep_a.headers)
     assert outside.status_code == 404
+
+    # Checking values before a create: the same scope.
+    values = {"name": "Quincaillerie Bonnet", "postal_code": "69003"}
+    for who, expected in (
+        (team.rep_a, {mine["id"]}),
+        (team.rep_c, {theirs["id"]}),
+        (team.manager, {mine["id"]}),
+        (team.admin, {mine["id"], theirs["id"]}),
+    ):
+        r = client.post(CHECK, json=values, headers=who.headers)
+        assert r.status_code == 200
+        assert set(by_id(r.get_json())) == expected, who.email

@@ -99,6 +99,10 @@ ENDPOINTS: dict[tuple[str, str], Expect] = {
     ("/api/accounts/<uuid:record_id>/timeline", "GET"): Expect("read"),
     ("/api/accounts/<uuid:record_id>/kpis", "GET"): Expect("read"),
     ("/api/accounts/<uuid:record_id>/status-history", "GET"): Expect("read"),
+    ("/api/accounts/<uuid:record_id>/duplicates", "GET"): Expect("read"),
+    ("/api/accounts/duplicates/check", "POST"): Expect(
+        "elsewhere", note="tests/test_duplicates.py::test_only_live_accounts_the_caller_can_see"
+    ),
     ("/api/accounts/<uuid:record_id>/geocode", "POST"): Expect("act"),
     ("/api/accounts/<uuid:record_id>/position", "POST"): Expect("act"),
     ("/api/accounts/<uuid:record_id>/position-from-checkin", "POST"): Expect("act"),
