@@ -6,7 +6,7 @@ import { h, replace } from "../dom.js";
 import { fmt, t } from "../i18n/index.js";
 import { navigate, registerRoute, show } from "../router.js";
 import { session } from "../session.js";
-import { enumLabel, statusBadge } from "../screens/common.js";
+import { duplicateReasons, enumLabel, statusBadge } from "../screens/common.js";
 import { REVIEWERS, apiPage, directory, errorBox, getWithEtag, guarded, label, pager, screen, select, userName } from "./common.js";
 
 const STATUSES = ["suspect", "prospect_cold", "prospect_warm", "prospect_hot", "client", "partner", "former_client"];
@@ -200,13 +200,35 @@ function accountForm(account, dir, { etag, onSaved }) {
   return form;
 }
 
+/** Accounts that look like this one (GET /api/accounts/{id}/duplicates); none if it fails. */
+async function duplicatesOf(id) {
+  try {
+    return await api(`/api/accounts/${encodeURIComponent(id)}/duplicates`);
+  } catch (error) {
+    console.warn("duplicates unavailable", error);
+    return [];
+  }
+}
+
+function duplicatesBox(candidates, dir) {
+  if (!candidates.length) return null;
+  return h("div", { class: "notice", dataset: { test: "duplicates" } },
+    h("strong", { text: t("backoffice.base.duplicates") }),
+    h("ul", {}, candidates.map((c) => h("li", { dataset: { test: "duplicate", id: c.account.id } },
+      h("a", { href: `#/base/${c.account.id}`, text: c.account.name }),
+      h("span", { class: "muted", text: ` · ${[[c.account.postal_code, c.account.city].filter(Boolean).join(" "), userName(dir, c.account.owner_id)].filter(Boolean).join(" · ")}` }),
+      h("div", { class: "muted", dataset: { test: "duplicate-reasons" }, text: duplicateReasons(c) })))));
+}
+
 async function editAccount({ id }) {
-  const [{ record, etag }, dir] = await Promise.all([getWithEtag(`/api/accounts/${encodeURIComponent(id)}`), directory()]);
+  const [{ record, etag }, dir, candidates] = await Promise.all([
+    getWithEtag(`/api/accounts/${encodeURIComponent(id)}`), directory(), duplicatesOf(id)]);
   const holder = h("div", {});
   function render(account, tag, message) {
     replace(holder,
       message && h("p", { class: "notice", attrs: { role: "status" }, dataset: { test: "saved" }, text: message }),
       h("p", { class: "muted", dataset: { test: "version" }, text: t("backoffice.base.updated", { when: fmt.ago(account.updated_at), version: account.version }) }),
+      duplicatesBox(candidates, dir),
       accountForm(account, dir, {
         etag: tag,
         // The PATCH answer carries the new version; read it again for its ETag.

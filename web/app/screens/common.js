@@ -33,3 +33,10 @@ export function currentPosition(timeout = 10000) {
     );
   });
 }
+
+/** Why an account looks like another: "95 % : nom proche, même adresse". */
+export function duplicateReasons(candidate) {
+  return t("duplicates.why", {
+    score: candidate.score, reasons: candidate.reasons.map((r) => t(`duplicates.reason.${r}`)).join(", "),
+  });
+}

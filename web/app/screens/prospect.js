@@ -1,13 +1,21 @@
 // A new prospect with its first contact, created offline (client UUIDs) and, by default,
 // visited now: account, contact and visit are queued in that order and sync in that order.
-import { formValues, h } from "../dom.js";
+// Online, the company's fields are compared with the rep's customers as they are typed
+// (POST /api/accounts/duplicates/check): a customer that looks the same is shown with a
+// link to its sheet, before a second one is created. Offline nothing is shown.
+import { api } from "../api.js";
+import { formValues, h, replace } from "../dom.js";
 import { t } from "../i18n/index.js";
 import { navigate, registerRoute } from "../router.js";
 import { session } from "../session.js";
 import { mutate } from "../store.js";
-import { enumLabel } from "./common.js";
+import { duplicateReasons, enumLabel } from "./common.js";
 
 const STATUSES = ["prospect_hot", "prospect_warm", "prospect_cold", "suspect"];
+
+/** The company fields compared with existing customers. */
+const COMPARED = ["name", "address_line1", "postal_code", "city", "phone", "email"];
+const CHECK_DELAY_MS = 400;
 
 function input(name, label, props = {}) {
   return h("label", { text: label }, h("input", { name, ...props }));
@@ -15,6 +23,28 @@ function input(name, label, props = {}) {
 
 registerRoute("#/prospect/new", () => {
   const error = h("p", { class: "form-error", hidden: true, attrs: { role: "alert" } });
+  const duplicates = h("div", { class: "notice", hidden: true, dataset: { test: "prospect-duplicates" }, attrs: { "aria-live": "polite" } });
+  let checks = 0;
+  let timer = null;
+  async function checkDuplicates() {
+    const mine = ++checks;
+    const v = formValues(form);
+    const body = Object.fromEntries(COMPARED.filter((name) => v[name]).map((name) => [name, v[name]]));
+    let found = [];
+    if ((body.name || body.phone || body.email) && navigator.onLine) {
+      try {
+        found = await api("/api/accounts/duplicates/check", { method: "POST", body, timeout: 5000 });
+      } catch {
+        found = []; // offline after all, or a number half typed (422): nothing to say
+      }
+    }
+    if (mine !== checks) return; // a later check is on its way
+    replace(duplicates, h("strong", { text: t("rep.prospect.duplicates") }),
+      h("ul", {}, found.map((c) => h("li", { dataset: { test: "prospect-duplicate", id: c.account.id } },
+        h("a", { href: `#/customers/${c.account.id}`, text: c.account.name }),
+        h("div", { class: "muted", text: [[c.account.postal_code, c.account.city].filter(Boolean).join(" "), duplicateReasons(c)].filter(Boolean).join(" · ") })))));
+    duplicates.hidden = !found.length;
+  }
   const form = h("form", {
     class: "card", dataset: { test: "prospect-form" },
     on: {
@@ -49,6 +79,7 @@ registerRoute("#/prospect/new", () => {
   },
   h("h2", { text: t("rep.prospect.company") }),
   input("name", t("field.name"), { required: true, maxLength: 200, autocomplete: "organization" }),
+  duplicates,
   h("label", { text: t("field.status") }, h("select", { name: "status" },
     STATUSES.map((s) => h("option", { value: s, text: enumLabel("status", s), selected: s === "prospect_warm" })))),
   input("address_line1", t("field.address_line1"), { maxLength: 200, autocomplete: "address-line1" }),
@@ -69,5 +100,10 @@ registerRoute("#/prospect/new", () => {
   error,
   h("div", { class: "sticky-actions" }, h("button", { type: "submit", class: "primary block", dataset: { test: "create-prospect" }, text: t("rep.prospect.create") })),
   );
+  form.addEventListener("change", (event) => {
+    if (!COMPARED.includes(event.target.name)) return;
+    clearTimeout(timer);
+    timer = setTimeout(checkDuplicates, CHECK_DELAY_MS);
+  });
   return h("section", { class: "screen prospect" }, h("header", {}, h("h1", { text: t("rep.prospect.new") })), form);
 }, { nav: { label: "nav.new_prospect", icon: "prospect", order: 30 } });

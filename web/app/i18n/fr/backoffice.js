@@ -156,6 +156,7 @@ export default {
   "backoffice.base.reload": "Recharger la fiche",
   "backoffice.base.nothing_changed": "Rien n'a changé.",
   "backoffice.base.warnings": "Adresse à vérifier",
+  "backoffice.base.duplicates": "Doublons possibles",
   "backoffice.base.suggestion": "Suggestion : {postal_code} {city}",
   "backoffice.base.section_identity": "Identité",
   "backoffice.base.section_address": "Adresse",

@@ -57,6 +57,15 @@ export default {
   "sync.reason.not_found": "La fiche n'existe plus ou n'est plus dans votre portefeuille.",
   "sync.reason.other": "Le serveur l'a refusée ; elle est conservée pour un responsable.",
 
+  "duplicates.why": "{score} % : {reasons}",
+  "duplicates.reason.same_siret": "même SIRET",
+  "duplicates.reason.same_siren": "même SIREN",
+  "duplicates.reason.same_phone": "même téléphone",
+  "duplicates.reason.same_email": "même e-mail",
+  "duplicates.reason.same_address": "même adresse",
+  "duplicates.reason.similar_name": "nom proche",
+  "duplicates.reason.same_birth_date": "même date de naissance",
+
   "error.network": "Le serveur ne répond pas ; nouvel essai automatique.",
   "error.timeout": "Le serveur met trop de temps à répondre.",
   "error.400": "La demande est mal formée.",

@@ -78,6 +78,7 @@ export default {
   "rep.visit.open_sheet": "Ouvrir la fiche client",
 
   "rep.prospect.new": "Nouveau prospect",
+  "rep.prospect.duplicates": "Ce client existe peut-être déjà :",
   "rep.prospect.company": "L'entreprise",
   "rep.prospect.contact": "Premier contact",
   "rep.prospect.visit_now": "Je le visite maintenant",
