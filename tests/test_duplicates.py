@@ -238,3 +238,68 @@ def test_only_live_accounts_the_caller_can_see(client, team: TeamFixture):
         r = client.post(CHECK, json=values, headers=who.headers)
         assert r.status_code == 200
         assert set(by_id(r.get_json())) == expected, who.email
+
+
+def pairs(client: FlaskClient, who: Person, **query: Any) -> list[dict]:
+    """The base's pairs as ``who`` sees them, asserting a 200."""
+    r = client.get(f"{ACCOUNTS}/duplicates", headers=who.headers, query_string=query)
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def as_pairs(listed: list[dict]) -> dict[frozenset[str], tuple[int, list[str]]]:
+    """Pairs keyed by their two ids."""
+    return {
+        frozenset((p["first"]["id"], p["second"]["id"])): (p["score"], p["reasons"]) for p in listed
+    }
+
+
+def test_the_base_s_pairs_are_those_each_account_s_page_finds(client, team: TeamFixture):
+    """Every kind of likeness at once; the pairs listed are exactly the candidates each
+    account's own page lists, with the same scores and reasons, surest first."""
+    rep = team.rep_a
+    made = [
+        new_account(client, rep, name="SARL Boulangerie Morel", address_line1="12 rue Garibaldi"),
+        new_account(client, rep, name="boulangerie MOREL", address_line1="12, Rue Garibaldi"),
+        new_account(client, rep, name="Boulangerie Dupont", address_line1="3 rue Duguesclin"),
+        new_account(client, rep, name="Fleurs Roses", phone="04 78 12 34 56", postal_code="69001"),
+        new_account(
+            client, rep, name="Atelier Floral", phone="04 78 12 34 56", postal_code="69007"
+        ),
+        new_account(client, rep, name="Tabac du Parc", postal_code=None, city="Villeurbanne"),
+        new_account(client, rep, name="Tabac Le Parc", postal_code="69100", city="Villeurbanne"),
+        create(client, rep, ACCOUNTS, account_body(name="Garage Central", siret=SIRET_A)),
+        create(
+            client,
+            rep,
+            ACCOUNTS,
+            account_body(name="Garage Nord", siret=SIRET_A2, address_line1="5 rue Marietton"),
+        ),
+    ]
+    listed = pairs(client, rep)
+    found = as_pairs(listed)
+    expected = {}
+    for account in made:
+        for c in duplicates(client, rep, account["id"]):
+            expected[frozenset((account["id"], c["account"]["id"]))] = (c["score"], c["reasons"])
+    assert found == expected
+    ids = [a["id"] for a in made]
+    assert frozenset(ids[0:2]) in found  # similar names at one address
+    assert found[frozenset(ids[3:5])] == (85, ["same_phone"])
+    assert frozenset(ids[5:7]) in found  # one postal code unknown: compared by town
+    assert frozenset(ids[7:9]) not in found  # two establishments
+    assert [p["score"] for p in listed] == sorted((p["score"] for p in listed), reverse=True)
+    assert all(p["first"]["name"] <= p["second"]["name"] for p in listed)
+
+    assert len(pairs(client, rep, limit=1)) == 1
+    assert as_pairs(pairs(client, rep, min_score=90)) == {
+        k: v for k, v in expected.items() if v[0] >= 90
+    }
+
+
+def test_the_base_s_pairs_stay_in_the_caller_s_scope(client, team: TeamFixture):
+    mine = new_account(client, team.rep_a, name="Quincaillerie Bonnet")
+    theirs = new_account(client, team.rep_c, name="Quincaillerie BONNET")
+    assert pairs(client, team.rep_a) == []
+    assert pairs(client, team.manager) == []
+    assert set(as_pairs(pairs(client, team.admin))) == {frozenset((mine["id"], theirs["id"]))}

@@ -100,6 +100,10 @@ ENDPOINTS: dict[tuple[str, str], Expect] = {
     ("/api/accounts/<uuid:record_id>/kpis", "GET"): Expect("read"),
     ("/api/accounts/<uuid:record_id>/status-history", "GET"): Expect("read"),
     ("/api/accounts/<uuid:record_id>/duplicates", "GET"): Expect("read"),
+    ("/api/accounts/duplicates", "GET"): Expect(
+        "elsewhere",
+        note="tests/test_duplicates.py::test_the_base_s_pairs_stay_in_the_caller_s_scope",
+    ),
     ("/api/accounts/duplicates/check", "POST"): Expect(
         "elsewhere", note="tests/test_duplicates.py::test_only_live_accounts_the_caller_can_see"
     ),

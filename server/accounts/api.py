@@ -12,13 +12,15 @@ from marshmallow import Schema, fields, validate
 from .. import access, crud
 from ..auth.models import Role
 from ..auth.tokens import current_user
-from .duplicates import duplicates_of, find_duplicates
+from .duplicates import duplicate_pairs, duplicates_of, find_duplicates
 from .models import Account
 from .schemas import (
     AccountListArgs,
     AccountSchema,
     DuplicateArgs,
     DuplicateCheckSchema,
+    DuplicatePairArgs,
+    DuplicatePairSchema,
     DuplicateSchema,
     KpiSchema,
     PeriodArgs,
@@ -130,3 +132,14 @@ class AccountDuplicateCheck(MethodView):
     def post(self, values: dict[str, Any], args: dict[str, Any]) -> Any:
         """Live accounts you can see that look like the one you are about to create"""
         return find_duplicates(values, current_user(), min_score=args["min_score"])
+
+
+@blp.route("/duplicates")
+class AccountDuplicatePairs(MethodView):
+    """The base's likely duplicates."""
+
+    @blp.arguments(DuplicatePairArgs, location="query")
+    @blp.response(200, DuplicatePairSchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """Pairs of live accounts you can see that look like one customer, surest first"""
+        return duplicate_pairs(current_user(), min_score=args["min_score"], limit=args["limit"])

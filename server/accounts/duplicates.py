@@ -6,10 +6,11 @@ values (stored or about to be created) with the live accounts the caller can see
 says which look like the same customer, how strongly (a score out of 100) and why.
 
 Candidates come from the database by exact keys: the same SIRET, SIREN, phone or e-mail
-address, or the same postal code (or city when there is none). They are then scored in
-Python, names compared with rapidfuzz after folding accents and case and dropping legal
-forms and small words ("SARL Boulangerie Morel" and "boulangerie MOREL" are the same
-name). The rules (docs/architecture.md, *Duplicates*):
+address, or the same postal code (or town, when one of the two has no postal code). They
+are then scored in Python, names compared with rapidfuzz after folding accents and case
+and dropping legal forms and small words ("SARL Boulangerie Morel" and "boulangerie
+MOREL" are the same name). :func:`duplicate_pairs` lists the pairs of a whole scope. The
+rules (docs/architecture.md, *Duplicates*):
 
 - same SIRET: 100 (an establishment is one customer; a live account cannot have another's
   SIRET, so this only happens with values about to be created or a deleted one restored);
@@ -28,13 +29,15 @@ at ``min_score`` or above are returned, best first.
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_, select
 
 from .. import access
@@ -50,6 +53,8 @@ MIN_SCORE = 60
 LIMIT = 20
 #: Most accounts read to score (a postal code of a big town holds a few hundred).
 MAX_CANDIDATES = 5000
+#: Most pairs listed by :func:`duplicate_pairs`.
+PAIRS_LIMIT = 200
 #: Name similarity (rapidfuzz token-set ratio, 0-100) from which two names are alike.
 NAME_ALIKE = 85
 #: Words that do not tell two customers apart: legal forms, "établissements", articles.
@@ -135,10 +140,13 @@ def find_duplicates(
         keys.append(Account.phone == values["phone"])
     if email:
         keys.append(func.lower(Account.email) == email)
+    same_city = func.lower(Account.city) == (values.get("city") or "").lower()
     if values.get("postal_code"):
         keys.append(Account.postal_code == values["postal_code"])
+        if values.get("city"):  # and the accounts of the town whose postal code is unknown
+            keys.append(same_city & Account.postal_code.is_(None))
     elif values.get("city"):
-        keys.append(func.lower(Account.city) == values["city"].lower())
+        keys.append(same_city)
     if not keys:
         return []
     stmt = access.scoped(select(Account).where(or_(*keys)), Account, user)
@@ -146,15 +154,94 @@ def find_duplicates(
         stmt = stmt.where(Account.id != exclude)
     found = []
     for other in db.session.scalars(stmt.limit(MAX_CANDIDATES)):
-        reasons = _reasons(values, _values_of(other), siren=siren, email=email)
-        if reasons:
-            best = max(reasons.values())
-            score = min(100, best + 5 * (len(reasons) - 1))
-            if score >= min_score:
-                ordered = sorted(reasons, key=lambda r: (-reasons[r], r))
-                found.append(Candidate(other, score, ordered))
+        scored = score(values, _values_of(other))
+        if scored is not None and scored[0] >= min_score:
+            found.append(Candidate(other, *scored))
     found.sort(key=lambda c: (-c.score, c.account.name or "", str(c.account.id)))
     return found[:limit]
+
+
+@dataclass
+class Pair:
+    """Two live accounts that look like one customer."""
+
+    first: Account
+    second: Account
+    score: int
+    reasons: list[str] = field(default_factory=list)
+
+
+def duplicate_pairs(
+    user: User, *, min_score: int = MIN_SCORE, limit: int = PAIRS_LIMIT
+) -> list[Pair]:
+    """The pairs of live accounts ``user`` can see that look like one customer, surest first.
+
+    Every account in scope is read once and put in blocks by the keys by which
+    :func:`find_duplicates` reads candidates (SIRET, SIREN, phone, e-mail, street, postal
+    code; the town, for accounts whose postal code is unknown); only accounts sharing a
+    block are compared, so the pairs are those :func:`duplicates_of` finds. In a place's
+    block each name is compared with the others by rapidfuzz in one call
+    (``process.extract``), and only the pairs whose names are alike are scored, with
+    every pair of an exact key's block.
+    """
+    accounts = list(db.session.scalars(access.scoped(select(Account), Account, user)))
+    values = [_values_of(account) for account in accounts]
+    exact: dict[tuple[str, str], list[int]] = defaultdict(list)
+    places: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, v in enumerate(values):
+        for key in ("siret", "siren", "phone"):
+            if v[key]:
+                exact[(key, v[key])].append(i)
+        if v["email"]:
+            exact[("email", v["email"].lower())].append(i)
+        address = _address_key(v["address_line1"])
+        if address and v["postal_code"]:
+            exact[("address", f"{v['postal_code']} {address}")].append(i)
+        if v["postal_code"]:
+            places[("postal_code", v["postal_code"])].append(i)
+        if v["city"]:
+            places[("city", v["city"].lower())].append(i)  # as SQL's lower() in the query
+    compared: set[tuple[int, int]] = set()
+    for members in exact.values():
+        compared.update(itertools.combinations(members, 2))
+    for (place, _), members in places.items():
+        if len(members) < 2:
+            continue
+        names = [_compared_name(values[i]) for i in members]
+        for a, name in enumerate(names):
+            # A town's block is for the accounts whose postal code is unknown: two known
+            # postal codes are compared in their own block, or not at all.
+            if not name or (place == "city" and values[members[a]]["postal_code"]):
+                continue
+            for _, _, b in process.extract(
+                name, names, scorer=fuzz.token_set_ratio, score_cutoff=NAME_ALIKE, limit=None
+            ):
+                if b > a and names[b]:
+                    compared.add((members[a], members[b]))
+    pairs = []
+    for a, b in compared:
+        first, second = sorted((a, b), key=lambda i: (accounts[i].name or "", str(accounts[i].id)))
+        scored = score(values[first], values[second])
+        if scored is not None and scored[0] >= min_score:
+            pairs.append(Pair(accounts[first], accounts[second], *scored))
+    pairs.sort(key=lambda p: (-p.score, p.first.name or "", p.second.name or "", str(p.first.id)))
+    return pairs[:limit]
+
+
+def score(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> tuple[int, list[str]] | None:
+    """How sure it is that the two accounts' values are one customer, and why; None if not.
+
+    The score is the best reason's plus 5 per other reason, at most 100; the reasons come
+    strongest first (then by name). The same either way round.
+    """
+    siret = mine.get("siret")
+    siren = mine.get("siren") or (siret[:9] if siret else None)
+    email = (mine.get("email") or "").lower() or None
+    reasons = _reasons(mine, theirs, siren=siren, email=email)
+    if not reasons:
+        return None
+    best = max(reasons.values())
+    return min(100, best + 5 * (len(reasons) - 1)), sorted(reasons, key=lambda r: (-reasons[r], r))
 
 
 def _reasons(
@@ -190,15 +277,15 @@ def _reasons(
 
 
 def _name_similarity(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> float:
-    """How alike the two names are, 0-100 (a person's last and first names, else the name)."""
-    if mine.get("kind") is AccountKind.PERSON and mine.get("last_name"):
-        a = name_key(f"{mine.get('last_name') or ''} {mine.get('first_name') or ''}")
-    else:
-        a = name_key(mine.get("name"))
-    if theirs["kind"] is AccountKind.PERSON and theirs["last_name"]:
-        b = name_key(f"{theirs['last_name'] or ''} {theirs['first_name'] or ''}")
-    else:
-        b = name_key(theirs["name"])
+    """How alike the two names are, 0-100."""
+    a, b = _compared_name(mine), _compared_name(theirs)
     if not a or not b:
         return 0.0
     return fuzz.token_set_ratio(a, b)
+
+
+def _compared_name(values: Mapping[str, Any]) -> str:
+    """The name compared: a person's last and first names, else the account's name."""
+    if values.get("kind") is AccountKind.PERSON and values.get("last_name"):
+        return name_key(f"{values.get('last_name') or ''} {values.get('first_name') or ''}")
+    return name_key(values.get("name"))

@@ -204,10 +204,25 @@ class DuplicateSchema(Schema):
     )
 
 
+class DuplicatePairSchema(Schema):
+    """Two live accounts that look like one customer (the first by name)."""
+
+    first = fields.Nested(DuplicateAccountSchema)
+    second = fields.Nested(DuplicateAccountSchema)
+    score = fields.Integer(metadata={"description": "0-100: 100 is surely the same customer"})
+    reasons = fields.List(fields.String(), metadata={"description": "Strongest first"})
+
+
 class DuplicateArgs(Schema):
     """How sure a candidate must be to be listed."""
 
     min_score = fields.Integer(load_default=60, validate=validate.Range(min=0, max=100))
+
+
+class DuplicatePairArgs(DuplicateArgs):
+    """How sure, and how many pairs."""
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 class DuplicateCheckSchema(Schema):

@@ -72,6 +72,23 @@ def test_account_page_lists_lookalikes_for_the_manager(
         both_sizes(page, "30-base-duplicates")
         row.locator("a").click()
         expect(page.locator("input[name=name]")).to_have_value("Comptoir Inconnu")
+
+        # The whole base's pairs: the same pair, and as many as the API lists.
+        listed = client.get("/api/accounts/duplicates?limit=200", headers=manager).get_json()
+        page.goto(f"{live_server.url}/#/base")
+        page.click("[data-test=duplicates-link]")
+        expect(page.locator("[data-test=pair]")).to_have_count(len(listed))
+        pair = (
+            page.locator("[data-test=pair]")
+            .filter(has=page.locator(f"[data-test=pair-account][data-id='{target['id']}']"))
+            .filter(
+                has=page.locator(
+                    f"[data-test=pair-account][data-id='{lookalike.get_json()['id']}']"
+                )
+            )
+        )
+        expect(pair.locator("[data-test=pair-reasons]")).to_have_text("85 % : même téléphone")
+        both_sizes(page, "31-base-duplicate-pairs")
         assert problems == []
     finally:
         ctx.close()

@@ -70,7 +70,9 @@ async function baseList(_params, ctx) {
   form.addEventListener("submit", (event) => event.preventDefault());
   load();
   return screen("base", t("backoffice.base.title"),
-    h("a", { class: "button small primary", href: "#/base/new", dataset: { test: "new-account" }, text: t("backoffice.base.new") }),
+    h("div", { class: "row" },
+      h("a", { class: "button small primary", href: "#/base/new", dataset: { test: "new-account" }, text: t("backoffice.base.new") }),
+      h("a", { class: "button small", href: "#/base/duplicates", dataset: { test: "duplicates-link" }, text: t("backoffice.base.pairs_link") })),
     h("div", { class: "search" }, search),
     h("details", { class: "bo-filter-box", open: window.matchMedia("(min-width: 720px)").matches || ["status", "owner_id", "city", "postal_code"].some((n) => list[n]) },
       h("summary", { dataset: { test: "filters-toggle" }, text: t("backoffice.filters") }), form),
@@ -247,6 +249,23 @@ async function editAccount({ id }) {
     holder);
 }
 
+/** The base's likely duplicates, surest first (GET /api/accounts/duplicates). */
+async function duplicatePairs() {
+  const [dir, listed] = await Promise.all([directory(), api("/api/accounts/duplicates", { query: { limit: 200 } })]);
+  const where = (a) => [[a.postal_code, a.city].filter(Boolean).join(" "), userName(dir, a.owner_id)].filter(Boolean).join(" · ");
+  const side = (a) => h("div", {},
+    h("a", { href: `#/base/${a.id}`, dataset: { test: "pair-account", id: a.id }, text: a.name }),
+    h("span", { class: "muted", text: ` · ${where(a)}` }));
+  return screen("base", t("backoffice.base.pairs_title"),
+    h("a", { class: "button small", href: "#/base", text: t("backoffice.base.back") }),
+    h("p", { class: "muted", dataset: { test: "pairs-count" }, text: t("backoffice.base.pairs_count", { count: listed.length }) }),
+    listed.length === 0
+      ? h("p", { class: "empty", text: t("backoffice.base.pairs_empty") })
+      : h("ul", { class: "list" }, listed.map((p) => h("li", { class: "card", dataset: { test: "pair" } },
+        side(p.first), side(p.second),
+        h("p", { class: "muted", dataset: { test: "pair-reasons" }, text: duplicateReasons(p) })))));
+}
+
 async function newAccount() {
   const dir = await directory();
   const defaults = { kind: "company", status: "prospect_cold", owner_id: dir.reps[0]?.id || session.user?.id, tags: [] };
@@ -262,4 +281,5 @@ async function newAccount() {
 
 registerRoute("#/base", guarded(baseList), { roles: REVIEWERS });
 registerRoute("#/base/new", guarded(newAccount), { roles: REVIEWERS });
+registerRoute("#/base/duplicates", guarded(duplicatePairs), { roles: REVIEWERS });
 registerRoute("#/base/:id", guarded(editAccount), { roles: REVIEWERS });
