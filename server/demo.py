@@ -1014,8 +1014,12 @@ class _Generator:
                 round(size * rng.uniform(60_000, 160_000) * rng.uniform(0.8, 1.2), -3)
             )
             account.website = f"https://www.{domain}" if has_site else None
+            # Without a website, a shop's mailbox names its town too: two shops of one name
+            # elsewhere would not share an address (it would make them likely duplicates).
             account.email = (
-                f"contact@{domain}" if has_site else f"{_slug(name, '.')}@{rng.choice(PROVIDERS)}"
+                f"contact@{domain}"
+                if has_site
+                else f"{_slug(name, '.')}.{_slug(town, '.')}@{rng.choice(PROVIDERS)}"
             )
             account.phone = self.landline(departement)
             account.address_line1 = line1
@@ -1048,7 +1052,10 @@ class _Generator:
                 rng.randint(1942, 2002), rng.randint(1, 12), rng.randint(1, 28)
             )
             account.phone = self.mobile()
-            account.email = f"{_slug(first, '.')}.{_slug(last, '.')}@{rng.choice(PROVIDERS)}"
+            # The département's number, as people add digits to a taken name.
+            account.email = (
+                f"{_slug(first, '.')}.{_slug(last, '.')}{departement}@{rng.choice(PROVIDERS)}"
+            )
             account.address_line1 = self.address("home", big_town)[0]
             contact_names.append((civility, first, last, None))
             tags.append("particulier")

@@ -17,6 +17,7 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from routing.communes import load_communes
+from server.accounts.duplicates import role_mailbox
 from server.accounts.models import Account, StatusChange
 from server.accounts.schemas import validate_opening_hours
 from server.auth.models import Role, User
@@ -198,6 +199,17 @@ def test_every_phone_number_is_valid_e164(base: DemoBase) -> None:
         assert number == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     mobiles = [c.mobile for r in base.accounts for c in r.contacts if c.mobile]
     assert all(m.startswith(("+336", "+337")) for m in mobiles)
+
+
+def test_accounts_share_no_e_mail_address_across_towns(base: DemoBase) -> None:
+    """Two shops of one name in two towns do not share a mailbox, except a chain's
+    contact@ (which the duplicate finder discounts): the demo's duplicates are not e-mails."""
+    towns: dict[str, set[str]] = {}
+    for rows in base.accounts:
+        if rows.account.email and not role_mailbox(rows.account.email):
+            towns.setdefault(rows.account.email.lower(), set()).add(rows.account.city)
+    assert len(towns) > len(base.accounts) // 3
+    assert {email: t for email, t in towns.items() if len(t) > 1} == {}
 
 
 def test_companies_have_one_to_three_contacts_with_one_primary(base: DemoBase) -> None:

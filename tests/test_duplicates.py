@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from server.accounts.duplicates import name_key
+from server.accounts.duplicates import name_key, role_mailbox
 
 from .conftest import Person, TeamFixture
 from .helpers import account_body, create, error_fields
@@ -86,12 +86,37 @@ def test_the_same_phone_or_e_mail_under_another_name_and_place(client, team: Tea
     assert found[shop["id"]]["score"] == 85
     assert duplicates(client, rep, unrelated["id"]) == []
 
-    # E-mail addresses are compared without case (the domain is stored lower-cased).
-    r = client.post(CHECK, json={"email": "contact@FLEURS-ROSES.FR"}, headers=rep.headers)
-    assert r.status_code == 200
+    # E-mail addresses are compared without case (the domain is stored lower-cased). A
+    # role mailbox (contact@) counts in the same place only: a chain's shops share one.
+    for values, found in (
+        ({"email": "contact@FLEURS-ROSES.FR", "postal_code": "69003"}, [shop["id"]]),
+        ({"email": "contact@fleurs-roses.fr", "postal_code": "69005", "city": "Lyon 5e"}, []),
+        (
+            {"email": "contact@fleurs-roses.fr", "postal_code": "69005", "city": "Lyon"},
+            [shop["id"]],
+        ),
+    ):
+        r = client.post(CHECK, json=values, headers=rep.headers)
+        assert r.status_code == 200
+        assert [c["account"]["id"] for c in r.get_json()] == found, values
+        assert all(c["reasons"] == ["same_email"] for c in r.get_json())
+    personal = new_account(client, rep, name="Atelier B", email="M.Roses@fleurs-roses.fr")
+    r = client.post(
+        CHECK,
+        json={"email": "m.roses@Fleurs-Roses.fr", "postal_code": "74000"},
+        headers=rep.headers,
+    )
     assert [(c["account"]["id"], c["reasons"], c["score"]) for c in r.get_json()] == [
-        (shop["id"], ["same_email"], 85)
+        (personal["id"], ["same_email"], 85)
     ]
+
+
+def test_role_mailboxes():
+    assert role_mailbox("contact@fleurs.fr")
+    assert role_mailbox("Info.Lyon@fleurs.fr")
+    assert role_mailbox("no-reply@fleurs.fr")
+    assert not role_mailbox("marie.roses@fleurs.fr")
+    assert not role_mailbox("contactless@fleurs.fr")
 
 
 def test_two_establishments_of_one_company_are_not_duplicates_by_their_siren(

@@ -14,7 +14,8 @@ rules (docs/architecture.md, *Duplicates*):
 
 - same SIRET: 100 (an establishment is one customer; a live account cannot have another's
   SIRET, so this only happens with values about to be created or a deleted one restored);
-- same phone or same e-mail address: 85;
+- same phone or same e-mail address: 85 (a role mailbox, "contact@" or "info@", only in
+  the same postal code or town: a chain's shops share one);
 - same street address (folded) and postal code: 75;
 - names alike (token-set ratio ≥ 85) in the same postal code: the ratio minus 5, or
   minus 15 in the same city under another postal code;
@@ -67,6 +68,16 @@ NOISE_WORDS = frozenset(
     }
 )
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+#: Local parts of role mailboxes, which a company's shops or sites often share.
+ROLE_MAILBOXES = frozenset(
+    {
+        *("contact", "contacts", "info", "infos", "information", "accueil", "bonjour"),
+        *("hello", "commercial", "commerciale", "ventes", "vente", "sales", "commande"),
+        *("commandes", "compta", "comptabilite", "facturation", "direction", "secretariat"),
+        *("admin", "administration", "office", "mail", "service", "serviceclient", "sav"),
+        *("magasin", "boutique", "reception", "noreply", "no-reply"),
+    }
+)
 
 
 @dataclass
@@ -255,10 +266,13 @@ def _reasons(
         reasons["same_siren"] = 70
     if mine.get("phone") and mine["phone"] == theirs["phone"]:
         reasons["same_phone"] = 85
-    if email and email == (theirs["email"] or "").lower():
-        reasons["same_email"] = 85
     postal_code = mine.get("postal_code")
     same_postal_code = bool(postal_code) and postal_code == theirs["postal_code"]
+    same_city = fold(mine.get("city") or "") == fold(theirs["city"] or "") != ""
+    # A chain's contact@ serves many shops: shared elsewhere, it proves nothing.
+    shared_email = bool(email) and email == (theirs["email"] or "").lower()
+    if shared_email and (same_postal_code or same_city or not role_mailbox(email)):
+        reasons["same_email"] = 85
     address = _address_key(mine.get("address_line1"))
     if address and same_postal_code and address == _address_key(theirs["address_line1"]):
         reasons["same_address"] = 75
@@ -266,7 +280,6 @@ def _reasons(
     born_apart = birth_date is not None and theirs["birth_date"] not in (None, birth_date)
     similarity = 0.0 if born_apart else _name_similarity(mine, theirs)
     if similarity >= NAME_ALIKE:
-        same_city = fold(mine.get("city") or "") == fold(theirs["city"] or "") != ""
         if same_postal_code:
             reasons["similar_name"] = round(similarity) - 5
         elif same_city:
@@ -274,6 +287,12 @@ def _reasons(
         if birth_date is not None and birth_date == theirs["birth_date"]:
             reasons["same_birth_date"] = 95
     return reasons
+
+
+def role_mailbox(email: str) -> bool:
+    """True for a mailbox of a role, not of a person ("contact@", "info@", "commandes@")."""
+    local = email.rpartition("@")[0].lower()
+    return local in ROLE_MAILBOXES or _NOT_WORD.split(local)[0] in ROLE_MAILBOXES
 
 
 def _name_similarity(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> float:
