@@ -40,6 +40,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import load_only
 
 from .. import access
 from ..auth.models import User
@@ -100,25 +101,29 @@ def _address_key(line: str | None) -> str:
     return " ".join(w for w in _NOT_WORD.split(fold(line or "")) if w)
 
 
+#: The values compared.
+COMPARED = (
+    *("kind", "name", "first_name", "last_name", "siret", "siren", "phone", "email"),
+    *("address_line1", "postal_code", "city", "birth_date"),
+)
+#: The columns read of a candidate: those compared and those the answer shows.
+_LOADED = load_only(*(getattr(Account, name) for name in (*COMPARED, "status", "owner_id")))
+
+
 def _values_of(account: Account) -> dict[str, Any]:
-    """The compared values of a stored account."""
-    return {
-        name: getattr(account, name)
-        for name in (
-            "kind",
-            "name",
-            "first_name",
-            "last_name",
-            "siret",
-            "siren",
-            "phone",
-            "email",
-            "address_line1",
-            "postal_code",
-            "city",
-            "birth_date",
-        )
-    }
+    """The compared values of a stored account, prepared."""
+    return _prepared({name: getattr(account, name) for name in COMPARED})
+
+
+def _prepared(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with their folded name, street and town, computed once per account."""
+    if isinstance(values, dict) and "_name" in values:
+        return values
+    out = {name: values.get(name) for name in COMPARED}
+    out["_name"] = _compared_name(out)
+    out["_address"] = _address_key(out["address_line1"])
+    out["_city"] = fold(out["city"] or "")
+    return out
 
 
 def duplicates_of(
@@ -160,9 +165,10 @@ def find_duplicates(
         keys.append(same_city)
     if not keys:
         return []
-    stmt = access.scoped(select(Account).where(or_(*keys)), Account, user)
+    stmt = access.scoped(select(Account).options(_LOADED).where(or_(*keys)), Account, user)
     if exclude is not None:
         stmt = stmt.where(Account.id != exclude)
+    values = _prepared(values)
     found = []
     for other in db.session.scalars(stmt.limit(MAX_CANDIDATES)):
         scored = score(values, _values_of(other))
@@ -195,7 +201,8 @@ def duplicate_pairs(
     (``process.extract``), and only the pairs whose names are alike are scored, with
     every pair of an exact key's block.
     """
-    accounts = list(db.session.scalars(access.scoped(select(Account), Account, user)))
+    stmt = access.scoped(select(Account).options(_LOADED), Account, user)
+    accounts = list(db.session.scalars(stmt))
     values = [_values_of(account) for account in accounts]
     exact: dict[tuple[str, str], list[int]] = defaultdict(list)
     places: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -205,7 +212,7 @@ def duplicate_pairs(
                 exact[(key, v[key])].append(i)
         if v["email"]:
             exact[("email", v["email"].lower())].append(i)
-        address = _address_key(v["address_line1"])
+        address = v["_address"]
         if address and v["postal_code"]:
             exact[("address", f"{v['postal_code']} {address}")].append(i)
         if v["postal_code"]:
@@ -218,7 +225,7 @@ def duplicate_pairs(
     for (place, _), members in places.items():
         if len(members) < 2:
             continue
-        names = [_compared_name(values[i]) for i in members]
+        names = [values[i]["_name"] for i in members]
         for a, name in enumerate(names):
             # A town's block is for the accounts whose postal code is unknown: two known
             # postal codes are compared in their own block, or not at all.
@@ -245,9 +252,10 @@ def score(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> tuple[int, list
     The score is the best reason's plus 5 per other reason, at most 100; the reasons come
     strongest first (then by name). The same either way round.
     """
-    siret = mine.get("siret")
-    siren = mine.get("siren") or (siret[:9] if siret else None)
-    email = (mine.get("email") or "").lower() or None
+    mine, theirs = _prepared(mine), _prepared(theirs)
+    siret = mine["siret"]
+    siren = mine["siren"] or (siret[:9] if siret else None)
+    email = (mine["email"] or "").lower() or None
     reasons = _reasons(mine, theirs, siren=siren, email=email)
     if not reasons:
         return None
@@ -268,13 +276,13 @@ def _reasons(
         reasons["same_phone"] = 85
     postal_code = mine.get("postal_code")
     same_postal_code = bool(postal_code) and postal_code == theirs["postal_code"]
-    same_city = fold(mine.get("city") or "") == fold(theirs["city"] or "") != ""
+    same_city = mine["_city"] == theirs["_city"] != ""
     # A chain's contact@ serves many shops: shared elsewhere, it proves nothing.
     shared_email = bool(email) and email == (theirs["email"] or "").lower()
     if shared_email and (same_postal_code or same_city or not role_mailbox(email)):
         reasons["same_email"] = 85
-    address = _address_key(mine.get("address_line1"))
-    if address and same_postal_code and address == _address_key(theirs["address_line1"]):
+    address = mine["_address"]
+    if address and same_postal_code and address == theirs["_address"]:
         reasons["same_address"] = 75
     birth_date = mine.get("birth_date")
     born_apart = birth_date is not None and theirs["birth_date"] not in (None, birth_date)
@@ -297,7 +305,7 @@ def role_mailbox(email: str) -> bool:
 
 def _name_similarity(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> float:
     """How alike the two names are, 0-100."""
-    a, b = _compared_name(mine), _compared_name(theirs)
+    a, b = mine["_name"], theirs["_name"]
     if not a or not b:
         return 0.0
     return fuzz.token_set_ratio(a, b)
