@@ -18,7 +18,8 @@ rules (docs/architecture.md, *Duplicates*):
   the same postal code or town: a chain's shops share one);
 - same street address (folded) and postal code: 75;
 - names alike (token-set ratio ≥ 85) in the same postal code: the ratio minus 5, or
-  minus 15 in the same city under another postal code;
+  minus 15 in the same town when one of the two has no postal code (two different postal
+  codes are two places);
 - same SIREN, SIRETs unknown on one side: 70 (two known, different SIRETs are two
   establishments of one company, each its own customer: not a duplicate by itself);
 - a private customer's same birth date with alike names: 95; two known, different birth
