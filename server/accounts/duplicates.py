@@ -117,13 +117,17 @@ def _values_of(account: Account) -> dict[str, Any]:
 
 
 def _prepared(values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` with their folded name, street and town, computed once per account."""
+    """``values`` with what is compared of them worked out once per account: the folded
+    name, street and town, the SIREN (of the SIRET when not given), the e-mail address in
+    lower case."""
     if isinstance(values, dict) and "_name" in values:
         return values
     out = {name: values.get(name) for name in COMPARED}
     out["_name"] = _compared_name(out)
     out["_address"] = _address_key(out["address_line1"])
     out["_city"] = fold(out["city"] or "")
+    out["_siren"] = out["siren"] or (out["siret"][:9] if out["siret"] else None)
+    out["_email"] = (out["email"] or "").lower() or None
     return out
 
 
@@ -145,31 +149,28 @@ def find_duplicates(
     limit: int = LIMIT,
 ) -> list[Candidate]:
     """Live accounts ``user`` can see that look like an account of these ``values``."""
-    siret = values.get("siret")
-    siren = values.get("siren") or (siret[:9] if siret else None)
-    email = (values.get("email") or "").lower() or None
+    values = _prepared(values)
     keys = []
-    if siret:
-        keys.append(Account.siret == siret)
-    if siren:
-        keys.append(Account.siren == siren)
-    if values.get("phone"):
+    if values["siret"]:
+        keys.append(Account.siret == values["siret"])
+    if values["_siren"]:
+        keys.append(Account.siren == values["_siren"])
+    if values["phone"]:
         keys.append(Account.phone == values["phone"])
-    if email:
-        keys.append(func.lower(Account.email) == email)
-    same_city = func.lower(Account.city) == (values.get("city") or "").lower()
-    if values.get("postal_code"):
+    if values["_email"]:
+        keys.append(func.lower(Account.email) == values["_email"])
+    same_city = func.lower(Account.city) == (values["city"] or "").lower()
+    if values["postal_code"]:
         keys.append(Account.postal_code == values["postal_code"])
-        if values.get("city"):  # and the accounts of the town whose postal code is unknown
+        if values["city"]:  # and the accounts of the town whose postal code is unknown
             keys.append(same_city & Account.postal_code.is_(None))
-    elif values.get("city"):
+    elif values["city"]:
         keys.append(same_city)
     if not keys:
         return []
     stmt = access.scoped(select(Account).options(_LOADED).where(or_(*keys)), Account, user)
     if exclude is not None:
         stmt = stmt.where(Account.id != exclude)
-    values = _prepared(values)
     found = []
     for other in db.session.scalars(stmt.limit(MAX_CANDIDATES)):
         scored = score(values, _values_of(other))
@@ -211,8 +212,8 @@ def duplicate_pairs(
         for key in ("siret", "siren", "phone"):
             if v[key]:
                 exact[(key, v[key])].append(i)
-        if v["email"]:
-            exact[("email", v["email"].lower())].append(i)
+        if v["_email"]:
+            exact[("email", v["_email"])].append(i)
         address = v["_address"]
         if address and v["postal_code"]:
             exact[("address", f"{v['postal_code']} {address}")].append(i)
@@ -253,39 +254,35 @@ def score(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> tuple[int, list
     The score is the best reason's plus 5 per other reason, at most 100; the reasons come
     strongest first (then by name). The same either way round.
     """
-    mine, theirs = _prepared(mine), _prepared(theirs)
-    siret = mine["siret"]
-    siren = mine["siren"] or (siret[:9] if siret else None)
-    email = (mine["email"] or "").lower() or None
-    reasons = _reasons(mine, theirs, siren=siren, email=email)
+    reasons = _reasons(_prepared(mine), _prepared(theirs))
     if not reasons:
         return None
     best = max(reasons.values())
     return min(100, best + 5 * (len(reasons) - 1)), sorted(reasons, key=lambda r: (-reasons[r], r))
 
 
-def _reasons(
-    mine: Mapping[str, Any], theirs: Mapping[str, Any], *, siren: str | None, email: str | None
-) -> dict[str, int]:
-    """Why ``theirs`` looks like ``mine``: reason -> its score."""
+def _reasons(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> dict[str, int]:
+    """Why ``theirs`` looks like ``mine`` (both prepared): reason -> its score."""
     reasons: dict[str, int] = {}
-    if mine.get("siret") and mine["siret"] == theirs["siret"]:
+    a_siret_unknown = not (mine["siret"] and theirs["siret"])
+    if mine["siret"] and mine["siret"] == theirs["siret"]:
         reasons["same_siret"] = 100
-    elif siren and siren == theirs["siren"] and not (mine.get("siret") and theirs["siret"]):
+    elif mine["_siren"] and mine["_siren"] == theirs["_siren"] and a_siret_unknown:
         reasons["same_siren"] = 70
-    if mine.get("phone") and mine["phone"] == theirs["phone"]:
+    if mine["phone"] and mine["phone"] == theirs["phone"]:
         reasons["same_phone"] = 85
-    postal_code = mine.get("postal_code")
+    postal_code = mine["postal_code"]
     same_postal_code = bool(postal_code) and postal_code == theirs["postal_code"]
     same_city = mine["_city"] == theirs["_city"] != ""
     # A chain's contact@ serves many shops: shared elsewhere, it proves nothing.
-    shared_email = bool(email) and email == (theirs["email"] or "").lower()
+    email = mine["_email"]
+    shared_email = bool(email) and email == theirs["_email"]
     if shared_email and (same_postal_code or same_city or not role_mailbox(email)):
         reasons["same_email"] = 85
     address = mine["_address"]
     if address and same_postal_code and address == theirs["_address"]:
         reasons["same_address"] = 75
-    birth_date = mine.get("birth_date")
+    birth_date = mine["birth_date"]
     born_apart = birth_date is not None and theirs["birth_date"] not in (None, birth_date)
     similarity = 0.0 if born_apart else _name_similarity(mine, theirs)
     if similarity >= NAME_ALIKE:

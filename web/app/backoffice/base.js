@@ -18,13 +18,18 @@ let flash = null;
 
 // --- the list ------------------------------------------------------------------------------
 
+/** "69003 Lyon · Camille Martin": where an account is and whose it is. */
+function placeAndOwner(account, dir) {
+  return [[account.postal_code, account.city].filter(Boolean).join(" "), userName(dir, account.owner_id)].filter(Boolean).join(" · ");
+}
+
 function accountRow(account, dir) {
   return h("li", {},
     h("a", { class: "card bo-account", href: `#/base/${account.id}`, dataset: { test: "account-row", id: account.id } },
       h("div", { class: "row" },
         h("strong", { class: "grow bo-ellipsis", dataset: { test: "account-name" }, text: account.name }),
         statusBadge(account.status)),
-      h("p", { class: "muted", text: [[account.postal_code, account.city].filter(Boolean).join(" "), userName(dir, account.owner_id)].filter(Boolean).join(" · ") }),
+      h("p", { class: "muted", text: placeAndOwner(account, dir) }),
       h("p", { class: "muted bo-updated", text: fmt.ago(account.updated_at) })));
 }
 
@@ -218,7 +223,7 @@ function duplicatesBox(candidates, dir) {
     h("strong", { text: t("backoffice.base.duplicates") }),
     h("ul", {}, candidates.map((c) => h("li", { dataset: { test: "duplicate", id: c.account.id } },
       h("a", { href: `#/base/${c.account.id}`, text: c.account.name }),
-      h("span", { class: "muted", text: ` · ${[[c.account.postal_code, c.account.city].filter(Boolean).join(" "), userName(dir, c.account.owner_id)].filter(Boolean).join(" · ")}` }),
+      h("span", { class: "muted", text: ` · ${placeAndOwner(c.account, dir)}` }),
       h("div", { class: "muted", dataset: { test: "duplicate-reasons" }, text: duplicateReasons(c) })))));
 }
 
@@ -252,10 +257,9 @@ async function editAccount({ id }) {
 /** The base's likely duplicates, surest first (GET /api/accounts/duplicates). */
 async function duplicatePairs() {
   const [dir, listed] = await Promise.all([directory(), api("/api/accounts/duplicates", { query: { limit: 200 } })]);
-  const where = (a) => [[a.postal_code, a.city].filter(Boolean).join(" "), userName(dir, a.owner_id)].filter(Boolean).join(" · ");
   const side = (a) => h("div", {},
     h("a", { href: `#/base/${a.id}`, dataset: { test: "pair-account", id: a.id }, text: a.name }),
-    h("span", { class: "muted", text: ` · ${where(a)}` }));
+    h("span", { class: "muted", text: ` · ${placeAndOwner(a, dir)}` }));
   return screen("base", t("backoffice.base.pairs_title"),
     h("a", { class: "button small", href: "#/base", text: t("backoffice.base.back") }),
     h("p", { class: "muted", dataset: { test: "pairs-count" }, text: t("backoffice.base.pairs_count", { count: listed.length }) }),
